@@ -1,0 +1,28 @@
+import CinergyCore
+import Hummingbird
+import Logging
+
+/// Runs the agent until SIGTERM or SIGINT.
+public enum Agent {
+    /// Sets up logging at the configured level, logs `warnings`, and serves until shut down.
+    public static func run(configuration: AgentConfiguration, warnings: [String] = []) async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let logger = Logger(label: "cinergy")
+        for warning in warnings { logger.warning("\(warning)") }
+        logger.info(
+            "starting",
+            metadata: [
+                "address": "\(configuration.bindAddress):\(configuration.port)",
+                "server_cores": "\(configuration.serverCores)",
+                "sample_interval_seconds": "\(configuration.sampleIntervalSeconds)",
+                "model_input": "\(configuration.modelInput.rawValue)",
+            ]
+        )
+        let app = buildApplication(configuration: configuration, logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,51 @@
+public import CinergyCore
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
+
+/// The router with every route of the API, for the application and for tests.
+public func buildRouter(
+    configuration: AgentConfiguration,
+    registry: VMRegistry,
+    startedAtUnixSeconds: Double = SystemClock.unixSeconds()
+) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: JSONErrorMiddleware(routes: [
+        "/power": [.get], "/carbon": [.get], "/vms": [.get], "/health": [.get],
+    ]))
+    PowerRoutes(registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel)
+        .add(to: router)
+    VMRoutes(registry: registry, powerModel: configuration.powerModel).add(to: router)
+    HealthRoutes(
+        registry: registry,
+        sampleIntervalSeconds: configuration.sampleIntervalSeconds,
+        startedAtUnixSeconds: startedAtUnixSeconds
+    ).add(to: router)
+    return router
+}
+
+/// The whole agent: the HTTP server plus the sampler (and any other `services`), ready to run.
+public func buildApplication(
+    configuration: AgentConfiguration,
+    registry: VMRegistry = VMRegistry(),
+    services extraServices: [any Service] = [],
+    logger: Logger
+) -> some ApplicationProtocol {
+    let sampler = Sampler(
+        registry: registry,
+        configuration: .init(
+            intervalSeconds: configuration.sampleIntervalSeconds,
+            procfs: ProcFS(root: configuration.procRoot)
+        ),
+        logger: logger
+    )
+    return Application(
+        router: buildRouter(configuration: configuration, registry: registry),
+        configuration: .init(
+            address: .hostname(configuration.bindAddress, port: configuration.port),
+            serverName: "cinergy"
+        ),
+        services: [sampler] + extraServices,
+        logger: logger
+    )
+}

@@ -1,0 +1,69 @@
+public import CinergyCore
+public import Logging
+
+/// Everything the agent is configured with, validated.
+public struct AgentConfiguration: Sendable, Equatable {
+    /// The polynomial's coefficients, constant term first (`REG_COEFF`).
+    public var coefficients: [Double]
+    /// Share of dynamic power attributed to a VM, 0…1 (`CINERGY_RATIO`).
+    public var cinergyRatio: Double
+    /// CPUs that static power is shared across (`SERVER_CORES`).
+    public var serverCores: Int
+    /// Datacenter power usage effectiveness, ≥ 1 (`DC_PUE`).
+    public var pue: Double
+    /// Grid carbon intensity, gCO2eq/kWh (`EMISSION_FACTOR`).
+    public var emissionFactorGramsPerKilowattHour: Double
+    /// What `f` is evaluated at (`MODEL_INPUT`).
+    public var modelInput: ModelInput
+    /// HTTP listen address (`BIND_ADDRESS`).
+    public var bindAddress: String
+    /// HTTP port (`PORT`).
+    public var port: Int
+    /// Seconds between samples (`SAMPLE_INTERVAL`).
+    public var sampleIntervalSeconds: Double
+    /// Where procfs is mounted (`PROC_ROOT`).
+    public var procRoot: String
+    /// Least severe log level printed (`LOG_LEVEL`).
+    public var logLevel: Logger.Level
+
+    public init(
+        coefficients: [Double],
+        cinergyRatio: Double,
+        serverCores: Int,
+        pue: Double,
+        emissionFactorGramsPerKilowattHour: Double,
+        modelInput: ModelInput = .vmPercent,
+        bindAddress: String = "127.0.0.1",
+        port: Int = 8080,
+        sampleIntervalSeconds: Double = 1,
+        procRoot: String = "/proc",
+        logLevel: Logger.Level = .info
+    ) {
+        self.coefficients = coefficients
+        self.cinergyRatio = cinergyRatio
+        self.serverCores = serverCores
+        self.pue = pue
+        self.emissionFactorGramsPerKilowattHour = emissionFactorGramsPerKilowattHour
+        self.modelInput = modelInput
+        self.bindAddress = bindAddress
+        self.port = port
+        self.sampleIntervalSeconds = sampleIntervalSeconds
+        self.procRoot = procRoot
+        self.logLevel = logLevel
+    }
+
+    /// The power model these settings describe.
+    public var powerModel: PowerModel {
+        PowerModel(
+            polynomial: Polynomial(coefficients: coefficients),
+            cinergyRatio: cinergyRatio,
+            serverCores: serverCores,
+            input: modelInput
+        )
+    }
+
+    /// The carbon model these settings describe.
+    public var carbonModel: CarbonModel {
+        CarbonModel(pue: pue, emissionFactorGramsPerKilowattHour: emissionFactorGramsPerKilowattHour)
+    }
+}

@@ -1,0 +1,32 @@
+public import Hummingbird
+
+/// An error answered to an HTTP client as `{"error": "..."}` with a 4xx status.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let message: String
+    /// Extra headers, such as `Allow` on a 405.
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var writer = JSONWriter()
+        writer.object { $0.field("error", message) }
+        return JSONResponse.make(writer.text, status: status, extraHeaders: headers)
+    }
+}
+
+enum JSONResponse {
+    /// A JSON response whose body is `json`.
+    static func make(_ json: String, status: HTTPResponse.Status = .ok, extraHeaders: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        headers.append(contentsOf: extraHeaders)
+        var body = json
+        body.append("\n")
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}

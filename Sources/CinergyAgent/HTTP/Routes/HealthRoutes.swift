@@ -1,0 +1,44 @@
+import CinergyCore
+import Hummingbird
+
+/// `GET /health`: liveness, plus what the agent knows (VMs, last sample, sources).
+struct HealthRoutes<Context: RequestContext>: Sendable {
+    let registry: VMRegistry
+    let sampleIntervalSeconds: Double
+    let startedAtUnixSeconds: Double
+
+    func add(to router: Router<Context>) {
+        router.get("/health") { _, _ in health() }
+    }
+
+    func health() -> Response {
+        let status = registry.status()
+        let now = SystemClock.unixSeconds()
+        var json = JSONWriter()
+        json.object { json in
+            json.field("status", "ok")
+            json.field("uptime_seconds", now - startedAtUnixSeconds)
+            json.field("vm_count", status.vmCount)
+            json.field("sample_interval_seconds", sampleIntervalSeconds)
+            json.field("last_sample_at", status.lastSample.map { Timestamp.rfc3339(unixSeconds: $0.finishedAtUnixSeconds) })
+            json.field("last_sample_duration_seconds", status.lastSample?.durationSeconds)
+            json.key("sources")
+            json.object { json in
+                for source in VMSource.allCases {
+                    guard let sourceStatus = status.sources[source] else { continue }
+                    json.key(source.rawValue)
+                    json.object { json in
+                        json.field("available", sourceStatus.available)
+                        json.field("vm_count", status.vmCountBySource[source] ?? 0)
+                        json.field(
+                            "last_update_at",
+                            sourceStatus.lastUpdateUnixSeconds.map { Timestamp.rfc3339(unixSeconds: $0) }
+                        )
+                        json.field("detail", sourceStatus.detail)
+                    }
+                }
+            }
+        }
+        return JSONResponse.make(json.text)
+    }
+}

@@ -1,0 +1,54 @@
+import CinergyCore
+import Hummingbird
+
+/// `GET /power?vm=` and `GET /carbon?vm=`: one VM's isolated power and carbon emission rate.
+struct PowerRoutes<Context: RequestContext>: Sendable {
+    let registry: VMRegistry
+    let powerModel: PowerModel
+    let carbonModel: CarbonModel
+
+    func add(to router: Router<Context>) {
+        router.get("/power") { request, _ in try power(request) }
+        router.get("/carbon") { request, _ in try carbon(request) }
+    }
+
+    /// The seed's fields in the seed's order, then `uuid`, `model_input`, `sampled_at` and
+    /// `sample_interval_seconds`.
+    func power(_ request: Request) throws(APIError) -> Response {
+        let (record, usage) = try VMQuery.resolve(request, in: registry)
+        let estimate = powerModel.estimate(cpuUsagePercent: usage.cpuUsagePercent, vmCores: record.identity.vcpus)
+        var json = JSONWriter()
+        json.object { json in
+            json.field("vm", record.name)
+            json.field("cpu_usage", usage.cpuUsagePercent)
+            json.field("vm_cores", record.identity.vcpus)
+            json.field("server_cores", powerModel.serverCores)
+            json.field("cinergy_ratio", powerModel.cinergyRatio)
+            json.field("static_power_watts", estimate.staticWatts)
+            json.field("dynamic_power_watts", estimate.dynamicWatts)
+            json.field("total_power_watts", estimate.totalWatts)
+            json.field("uuid", record.identity.uuid)
+            json.field("model_input", powerModel.input.rawValue)
+            json.field("sampled_at", Timestamp.rfc3339(unixSeconds: usage.sampledAtUnixSeconds))
+            json.field("sample_interval_seconds", usage.intervalSeconds)
+        }
+        return JSONResponse.make(json.text)
+    }
+
+    /// The seed's fields in the seed's order, then `uuid` and `sampled_at`.
+    func carbon(_ request: Request) throws(APIError) -> Response {
+        let (record, usage) = try VMQuery.resolve(request, in: registry)
+        let watts = powerModel.estimate(cpuUsagePercent: usage.cpuUsagePercent, vmCores: record.identity.vcpus).totalWatts
+        var json = JSONWriter()
+        json.object { json in
+            json.field("vm", record.name)
+            json.field("power_watts", watts)
+            json.field("pue", carbonModel.pue)
+            json.field("emission_factor_gco2_per_kwh", carbonModel.emissionFactorGramsPerKilowattHour)
+            json.field("carbon_intensity_gco2_per_hour", carbonModel.gramsPerHour(powerWatts: watts))
+            json.field("uuid", record.identity.uuid)
+            json.field("sampled_at", Timestamp.rfc3339(unixSeconds: usage.sampledAtUnixSeconds))
+        }
+        return JSONResponse.make(json.text)
+    }
+}

@@ -1,0 +1,36 @@
+import CinergyCore
+import Hummingbird
+
+/// `GET /vms`: every tracked VM with its identity, latest usage and total power.
+struct VMRoutes<Context: RequestContext>: Sendable {
+    let registry: VMRegistry
+    let powerModel: PowerModel
+
+    func add(to router: Router<Context>) {
+        router.get("/vms") { _, _ in list() }
+    }
+
+    func list() -> Response {
+        var json = JSONWriter()
+        json.array { json in
+            for record in registry.records() {
+                let usage = record.effectiveUsage
+                let watts = usage.map {
+                    powerModel.estimate(cpuUsagePercent: $0.cpuUsagePercent, vmCores: record.identity.vcpus).totalWatts
+                }
+                json.object { json in
+                    json.field("name", record.name)
+                    json.field("uuid", record.identity.uuid)
+                    json.field("pid", Int(record.identity.process.pid))
+                    json.field("vcpus", record.identity.vcpus)
+                    json.field("source", record.identity.source.rawValue)
+                    json.field("state", record.identity.state.rawValue)
+                    json.field("cpu_usage", usage?.cpuUsagePercent)
+                    json.field("total_power_watts", watts)
+                    json.field("sampled_at", usage.map { Timestamp.rfc3339(unixSeconds: $0.sampledAtUnixSeconds) })
+                }
+            }
+        }
+        return JSONResponse.make(json.text)
+    }
+}

@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `/proc/PID/stat` held open and re-read with `pread`, so a sample costs one system call.
+///
+/// An open procfs file stays bound to its process: once that process has exited, reads fail
+/// (ESRCH) even if the PID is reused, so a reading never comes from another process.
+/// Not thread-safe; owned by the sampler's loop.
+public final class ProcStatFile {
+    private let fd: Int32
+    private var buffer: [UInt8]
+
+    init?(path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        self.fd = fd
+        self.buffer = [UInt8](repeating: 0, count: 1024)
+    }
+
+    deinit { close(fd) }
+
+    /// Reads the file again; nil when the process has exited.
+    public func read() -> ProcessStat? {
+        buffer.withUnsafeMutableBytes { raw -> ProcessStat? in
+            var count: Int
+            repeat {
+                count = pread(fd, raw.baseAddress, raw.count, 0)
+            } while count < 0 && errno == EINTR
+            guard count > 0 else { return nil }
+            return ProcessStat(statLine: UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+        }
+    }
+}

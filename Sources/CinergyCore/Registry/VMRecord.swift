@@ -1,0 +1,19 @@
+/// A VM as the registry reports it: its identity and its latest samples.
+public struct VMRecord: Sendable, Equatable {
+    public var identity: VMIdentity
+    /// Usage over the last interval; nil until the VM has been known for one interval.
+    public var usage: UsageSample?
+    /// The most recent samples, oldest first (at most ``VMRegistry/historyLength``).
+    public var history: [UsageSample]
+    /// When the agent first saw the VM, in seconds since the Unix epoch.
+    public var firstSeenUnixSeconds: Double
+
+    public var name: String { identity.name }
+
+    /// The usage the model uses: 0 while the VM is paused.
+    public var effectiveUsage: UsageSample? {
+        guard var usage else { return nil }
+        if identity.state == .paused { usage.cpuUsagePercent = 0 }
+        return usage
+    }
+}

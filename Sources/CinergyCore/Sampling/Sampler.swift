@@ -1,0 +1,80 @@
+import Logging
+import ServiceLifecycle
+
+/// The service that discovers VMs and samples their CPU time every interval.
+public struct Sampler: Service {
+    public struct Configuration: Sendable {
+        /// Time between rounds, in seconds.
+        public var intervalSeconds: Double
+        /// The procfs tree to read (`/proc` on a host).
+        public var procfs: ProcFS
+        /// Whether to scan procfs for QEMU processes (the fallback discovery).
+        public var scanProcfs: Bool
+
+        public init(intervalSeconds: Double = 1, procfs: ProcFS = ProcFS(), scanProcfs: Bool = true) {
+            self.intervalSeconds = intervalSeconds
+            self.procfs = procfs
+            self.scanProcfs = scanProcfs
+        }
+    }
+
+    public let registry: VMRegistry
+    public let configuration: Configuration
+    public let logger: Logger
+
+    public init(registry: VMRegistry, configuration: Configuration, logger: Logger) {
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let registry = registry
+        let configuration = configuration
+        registry.setStatus(SourceStatus(available: configuration.scanProcfs, detail: configuration.procfs.root), for: .procfs)
+        await cancelWhenGracefulShutdown {
+            var round = SamplingRound(
+                registry: registry,
+                procfs: configuration.procfs,
+                discovery: configuration.scanProcfs ? ProcfsDiscovery(procfs: configuration.procfs) : nil
+            )
+            let interval = Duration.nanoseconds(Int64(configuration.intervalSeconds * 1e9))
+            let clock = ContinuousClock()
+            var deadline = clock.now
+            while !Task.isCancelled {
+                report(round.run())
+                deadline = deadline.advanced(by: interval)
+                if deadline < clock.now { deadline = clock.now }
+                do {
+                    try await Task.sleep(until: deadline, clock: clock)
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    private func report(_ result: RoundResult) {
+        if let round = result.round, configuration.scanProcfs {
+            registry.setStatus(
+                SourceStatus(available: true, lastUpdateUnixSeconds: round.finishedAtUnixSeconds, detail: configuration.procfs.root),
+                for: .procfs
+            )
+        }
+        for vm in result.changes.added {
+            logger.info(
+                "VM found",
+                metadata: ["vm": "\(vm.name)", "pid": "\(vm.process.pid)", "vcpus": "\(vm.vcpus)", "source": "\(vm.source.rawValue)"]
+            )
+            if case .ambiguous(let clashing) = registry.lookup(vm.name) {
+                logger.warning(
+                    "several VMs share a name; ask for them by UUID or pid:N",
+                    metadata: ["vm": "\(vm.name)", "pids": "\(clashing.map(\.identity.process.pid))"]
+                )
+            }
+        }
+        for vm in result.changes.removed + result.exited {
+            logger.info("VM gone", metadata: ["vm": "\(vm.name)", "pid": "\(vm.process.pid)"])
+        }
+    }
+}

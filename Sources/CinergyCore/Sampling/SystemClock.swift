@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The clocks and kernel constants sampling needs.
+public enum SystemClock {
+    /// Seconds on the monotonic clock (for intervals).
+    public static func monotonicSeconds() -> Double {
+        seconds(CLOCK_MONOTONIC)
+    }
+
+    /// Seconds since the Unix epoch (for timestamps shown to users).
+    public static func unixSeconds() -> Double {
+        seconds(CLOCK_REALTIME)
+    }
+
+    /// Clock ticks per second of `/proc/PID/stat` times (`sysconf(_SC_CLK_TCK)`).
+    public static let ticksPerSecond: Double = {
+        let value = sysconf(Int32(_SC_CLK_TCK))
+        return value > 0 ? Double(value) : 100
+    }()
+
+    /// The number of online CPUs (`sysconf(_SC_NPROCESSORS_ONLN)`).
+    public static func onlineCPUCount() -> Int {
+        max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    private static func seconds(_ clock: clockid_t) -> Double {
+        var time = timespec()
+        clock_gettime(clock, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
