@@ -60,7 +60,6 @@ let package = Package(
         .testTarget(
             name: "CinergyCoreTests",
             dependencies: ["CinergyCore"],
-            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

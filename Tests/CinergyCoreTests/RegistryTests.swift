@@ -1,0 +1,95 @@
+import CinergyCore
+import Testing
+
+@Suite("VM registry")
+struct RegistryTests {
+    static func vm(
+        _ name: String, pid: Int32, start: UInt64 = 1, uuid: String? = nil, vcpus: Int = 1, source: VMSource = .procfs
+    ) -> VMIdentity {
+        VMIdentity(name: name, uuid: uuid, process: ProcessIdentity(pid: pid, startTimeTicks: start), vcpus: vcpus, source: source)
+    }
+
+    @Test("reconcile adds, updates and removes a source's VMs")
+    func reconcile() {
+        let registry = VMRegistry()
+        var changes = registry.reconcile(source: .procfs, observed: [Self.vm("a", pid: 1), Self.vm("b", pid: 2)], nowUnixSeconds: 0)
+        #expect(changes.added.map(\.name) == ["a", "b"] || changes.added.map(\.name) == ["b", "a"])
+        changes = registry.reconcile(source: .procfs, observed: [Self.vm("a", pid: 1, vcpus: 2)], nowUnixSeconds: 1)
+        #expect(changes.removed.map(\.name) == ["b"])
+        #expect(changes.updated.map(\.new.vcpus) == [2])
+        #expect(registry.records().map(\.name) == ["a"])
+    }
+
+    @Test("libvirt's identity wins over the procfs scan for the same process")
+    func precedence() {
+        let registry = VMRegistry()
+        registry.reconcile(source: .procfs, observed: [Self.vm("guest", pid: 7)], nowUnixSeconds: 0)
+        registry.upsert(Self.vm("guest", pid: 7, uuid: "u", vcpus: 4, source: .libvirt), nowUnixSeconds: 1)
+        registry.reconcile(source: .procfs, observed: [Self.vm("guest", pid: 7)], nowUnixSeconds: 2)
+        let records = registry.records()
+        #expect(records.count == 1)
+        #expect(records.first?.identity.source == .libvirt)
+        #expect(records.first?.identity.vcpus == 4)
+        #expect(records.first?.firstSeenUnixSeconds == 0)
+    }
+
+    @Test("a reused PID is another VM")
+    func pidReuse() {
+        let registry = VMRegistry()
+        registry.reconcile(source: .procfs, observed: [Self.vm("old", pid: 9, start: 100)], nowUnixSeconds: 0)
+        let changes = registry.reconcile(source: .procfs, observed: [Self.vm("new", pid: 9, start: 200)], nowUnixSeconds: 1)
+        #expect(changes.removed.map(\.name) == ["old"])
+        #expect(changes.added.map(\.name) == ["new"])
+    }
+
+    @Test("lookup by name, UUID in any case, or pid:N; shared names are ambiguous")
+    func lookup() {
+        let registry = VMRegistry()
+        registry.reconcile(
+            source: .procfs,
+            observed: [
+                Self.vm("web", pid: 1, uuid: "0000aaaa-0000-0000-0000-000000000001"),
+                Self.vm("twin", pid: 2), Self.vm("twin", pid: 3),
+            ],
+            nowUnixSeconds: 0
+        )
+        guard case .found(let byName) = registry.lookup("web") else { Issue.record("web not found"); return }
+        #expect(byName.identity.process.pid == 1)
+        guard case .found(let byUUID) = registry.lookup("0000AAAA-0000-0000-0000-000000000001") else { Issue.record("uuid"); return }
+        #expect(byUUID.name == "web")
+        guard case .ambiguous(let twins) = registry.lookup("twin") else { Issue.record("twin"); return }
+        #expect(twins.map(\.identity.process.pid) == [2, 3])
+        guard case .found(let byPID) = registry.lookup("pid:3") else { Issue.record("pid:3"); return }
+        #expect(byPID.name == "twin")
+        #expect(registry.lookup("nope") == .notFound)
+        #expect(registry.lookup("pid:x") == .notFound)
+    }
+
+    @Test("history keeps the last samples only")
+    func history() {
+        let registry = VMRegistry(historyLength: 3)
+        let process = ProcessIdentity(pid: 1, startTimeTicks: 1)
+        registry.upsert(Self.vm("a", pid: 1), nowUnixSeconds: 0)
+        for second in 1...5 {
+            let sample = UsageSample(cpuUsagePercent: Double(second), sampledAtUnixSeconds: Double(second), intervalSeconds: 1)
+            registry.record([(process, sample)], round: SampleRound(finishedAtUnixSeconds: Double(second), durationSeconds: 0, vmCount: 1))
+        }
+        let record = registry.records()[0]
+        #expect(record.history.map(\.cpuUsagePercent) == [3, 4, 5])
+        #expect(record.usage?.cpuUsagePercent == 5)
+        #expect(registry.status().lastSample?.finishedAtUnixSeconds == 5)
+    }
+
+    @Test("a paused VM's usage reads 0")
+    func paused() {
+        let registry = VMRegistry()
+        var identity = Self.vm("p", pid: 1)
+        identity.state = .paused
+        registry.upsert(identity, nowUnixSeconds: 0)
+        registry.record(
+            [(identity.process, UsageSample(cpuUsagePercent: 3, sampledAtUnixSeconds: 1, intervalSeconds: 1))],
+            round: SampleRound(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
+        )
+        #expect(registry.records()[0].effectiveUsage?.cpuUsagePercent == 0)
+    }
+}
