@@ -68,6 +68,7 @@ let package = Package(
                 "CinergyAgent",
                 "CinergyCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,223 @@
+import CinergyAgent
+import CinergyCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("HTTP API")
+struct RouteTests {
+    static let configuration = AgentConfiguration(
+        coefficients: [10, 10], cinergyRatio: 0.75, serverCores: 16, pue: 1.3, emissionFactorGramsPerKilowattHour: 50
+    )
+
+    /// A registry holding: "my-vm" (4 vCPUs, 1.5 % usage, the seed's example), "fresh" (no sample yet),
+    /// two VMs both named "twin", a unicode name with spaces, and a paused VM.
+    static func registry() -> VMRegistry {
+        let registry = VMRegistry()
+        func add(_ name: String, pid: Int32, uuid: String? = nil, vcpus: Int = 1, state: VMState = .running, usage: Double?) {
+            let identity = VMIdentity(
+                name: name, uuid: uuid, process: ProcessIdentity(pid: pid, startTimeTicks: 1), vcpus: vcpus, source: .procfs, state: state
+            )
+            registry.upsert(identity, nowUnixSeconds: 1_800_000_000)
+            if let usage {
+                registry.record(
+                    [(identity.process, UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: 1_800_000_001.25, intervalSeconds: 1))],
+                    round: SampleRound(finishedAtUnixSeconds: 1_800_000_001.25, durationSeconds: 0.001, vmCount: 1)
+                )
+            }
+        }
+        add("my-vm", pid: 100, uuid: "f2319f2b-7d0c-4f6c-9c43-1a2b3c4d5e6f", vcpus: 4, usage: 1.5)
+        add("fresh", pid: 101, usage: nil)
+        add("twin", pid: 102, usage: 5)
+        add("twin", pid: 103, usage: 6)
+        add("Ünïcødé VM ☃", pid: 104, vcpus: 2, usage: 50)
+        add("sleepy", pid: 105, state: .paused, usage: 3)
+        registry.setStatus(SourceStatus(available: true, lastUpdateUnixSeconds: 1_800_000_001, detail: "/proc"), for: .procfs)
+        return registry
+    }
+
+    func withClient(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: buildRouter(configuration: Self.configuration, registry: Self.registry()))
+        try await app.test(.router, body)
+    }
+
+    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(String(buffer: buffer).utf8)) as? [String: Any])
+    }
+
+    /// The keys of a flat JSON object, in document order.
+    static func keyOrder(_ body: String) -> [String] {
+        var keys: [String] = []
+        var depth = 0
+        var index = body.startIndex
+        while index < body.endIndex {
+            let character = body[index]
+            if character == "{" { depth += 1 } else if character == "}" { depth -= 1 }
+            if character == "\"", depth == 1 {
+                let start = body.index(after: index)
+                let end = body[start...].firstIndex(of: "\"")!
+                let after = body.index(after: end)
+                if after < body.endIndex, body[after] == ":" { keys.append(String(body[start..<end])) }
+                index = after
+                continue
+            }
+            index = body.index(after: index)
+        }
+        return keys
+    }
+
+    @Test("GET /power: the seed's JSON, fields and order, with the seed's numbers")
+    func power() async throws {
+        try await withClient { client in
+            try await client.execute(uri: "/power?vm=my-vm", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                let body = String(buffer: response.body)
+                #expect(
+                    Self.keyOrder(body) == [
+                        "vm", "cpu_usage", "vm_cores", "server_cores", "cinergy_ratio", "static_power_watts",
+                        "dynamic_power_watts", "total_power_watts", "uuid", "model_input", "sampled_at", "sample_interval_seconds",
+                    ]
+                )
+                let json = try Self.json(response.body)
+                #expect(json["vm"] as? String == "my-vm")
+                #expect(json["cpu_usage"] as? Double == 1.5)
+                #expect(json["vm_cores"] as? Int == 4)
+                #expect(json["server_cores"] as? Int == 16)
+                #expect(json["cinergy_ratio"] as? Double == 0.75)
+                #expect(json["static_power_watts"] as? Double == 2.5)
+                #expect(json["dynamic_power_watts"] as? Double == 11.25)
+                #expect(json["total_power_watts"] as? Double == 13.75)
+                #expect(json["uuid"] as? String == "f2319f2b-7d0c-4f6c-9c43-1a2b3c4d5e6f")
+                #expect(json["model_input"] as? String == "vm_percent")
+                #expect(json["sampled_at"] as? String == "2027-01-15T08:00:01.250Z")
+                #expect(body.contains("\"vm_cores\":4,"))
+            }
+        }
+    }
+
+    @Test("GET /carbon: the seed's JSON, fields and order")
+    func carbon() async throws {
+        try await withClient { client in
+            try await client.execute(uri: "/carbon?vm=my-vm", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = String(buffer: response.body)
+                #expect(
+                    Self.keyOrder(body) == [
+                        "vm", "power_watts", "pue", "emission_factor_gco2_per_kwh", "carbon_intensity_gco2_per_hour", "uuid", "sampled_at",
+                    ]
+                )
+                let json = try Self.json(response.body)
+                #expect(json["power_watts"] as? Double == 13.75)
+                #expect(json["pue"] as? Double == 1.3)
+                #expect(json["emission_factor_gco2_per_kwh"] as? Double == 50)
+                #expect(abs((json["carbon_intensity_gco2_per_hour"] as? Double ?? 0) - 0.89375) < 1e-12)
+            }
+        }
+    }
+
+    @Test("VMs are found by UUID and pid:N too")
+    func otherKeys() async throws {
+        try await withClient { client in
+            for uri in ["/power?vm=F2319F2B-7D0C-4F6C-9C43-1A2B3C4D5E6F", "/power?vm=pid:100", "/carbon?vm=pid%3A100"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .ok, "\(uri)")
+                    let json = try Self.json(response.body)
+                    #expect(json["vm"] as? String == "my-vm")
+                }
+            }
+        }
+    }
+
+    @Test("names with spaces, unicode and escapes")
+    func escapedNames() async throws {
+        try await withClient { client in
+            for query in ["%C3%9Cn%C3%AFc%C3%B8d%C3%A9%20VM%20%E2%98%83", "%C3%9Cn%C3%AFc%C3%B8d%C3%A9+VM+%E2%98%83"] {
+                try await client.execute(uri: "/power?vm=\(query)", method: .get) { response in
+                    #expect(response.status == .ok, "\(query)")
+                    let json = try Self.json(response.body)
+                    #expect(json["vm"] as? String == "Ünïcødé VM ☃")
+                }
+            }
+        }
+    }
+
+    struct ErrorCase: Sendable, CustomTestStringConvertible {
+        let uri: String
+        let method: HTTPRequest.Method
+        let status: HTTPResponse.Status
+        let messageContains: String
+        var testDescription: String { "\(method) \(uri)" }
+    }
+
+    static let errorCases: [ErrorCase] = [
+        ErrorCase(uri: "/power", method: .get, status: .badRequest, messageContains: "missing"),
+        ErrorCase(uri: "/carbon?vm=", method: .get, status: .badRequest, messageContains: "empty"),
+        ErrorCase(uri: "/power?vm", method: .get, status: .badRequest, messageContains: "empty"),
+        ErrorCase(uri: "/power?vm=a&vm=b", method: .get, status: .badRequest, messageContains: "2 times"),
+        ErrorCase(uri: "/power?vm=%E2%98", method: .get, status: .badRequest, messageContains: "UTF-8"),
+        ErrorCase(uri: "/power?vm=%zz", method: .get, status: .badRequest, messageContains: "percent-escape"),
+        ErrorCase(uri: "/power?vm=unknown", method: .get, status: .notFound, messageContains: "no VM 'unknown'"),
+        ErrorCase(uri: "/carbon?vm=fresh", method: .get, status: .notFound, messageContains: "no CPU usage yet"),
+        ErrorCase(uri: "/power?vm=twin", method: .get, status: .conflict, messageContains: "pid:102"),
+        ErrorCase(uri: "/power?vm=my-vm", method: .post, status: .methodNotAllowed, messageContains: "POST"),
+        ErrorCase(uri: "/carbon?vm=my-vm", method: .delete, status: .methodNotAllowed, messageContains: "DELETE"),
+        ErrorCase(uri: "/vms", method: .put, status: .methodNotAllowed, messageContains: "PUT"),
+        ErrorCase(uri: "/nope", method: .get, status: .notFound, messageContains: "no such endpoint"),
+    ]
+
+    @Test("bad requests get a 4xx with a JSON error", arguments: errorCases)
+    func errors(_ errorCase: ErrorCase) async throws {
+        try await withClient { client in
+            try await client.execute(uri: errorCase.uri, method: errorCase.method) { response in
+                #expect(response.status == errorCase.status)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                let message = try Self.json(response.body)["error"] as? String
+                #expect(message?.contains(errorCase.messageContains) == true, "\(message ?? "no message")")
+                if errorCase.status == .methodNotAllowed { #expect(response.headers[.allow] == "GET") }
+            }
+        }
+    }
+
+    @Test("GET /vms lists every VM with nulls where unknown; paused VMs read 0")
+    func vms() async throws {
+        try await withClient { client in
+            try await client.execute(uri: "/vms", method: .get) { response in
+                #expect(response.status == .ok)
+                let data = Data(String(buffer: response.body).utf8)
+                let list = try #require(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+                #expect(list.map { $0["name"] as? String } == ["fresh", "my-vm", "sleepy", "twin", "twin", "Ünïcødé VM ☃"])
+                let fresh = list[0]
+                for key in ["name", "uuid", "pid", "vcpus", "source", "state", "cpu_usage", "total_power_watts"] {
+                    #expect(fresh.keys.contains(key), "\(key)")
+                }
+                #expect(fresh["uuid"] is NSNull)
+                #expect(fresh["cpu_usage"] is NSNull)
+                #expect(fresh["total_power_watts"] is NSNull)
+                #expect(list[1]["total_power_watts"] as? Double == 13.75)
+                #expect(list[1]["pid"] as? Int == 100)
+                #expect(list[1]["source"] as? String == "procfs")
+                #expect(list[2]["state"] as? String == "paused")
+                #expect(list[2]["cpu_usage"] as? Double == 0)
+            }
+        }
+    }
+
+    @Test("GET /health reports VMs, the last sample and the sources")
+    func health() async throws {
+        try await withClient { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                let json = try Self.json(response.body)
+                #expect(json["status"] as? String == "ok")
+                #expect(json["vm_count"] as? Int == 6)
+                #expect(json["last_sample_at"] as? String == "2027-01-15T08:00:01.250Z")
+                let sources = try #require(json["sources"] as? [String: Any])
+                let procfs = try #require(sources["procfs"] as? [String: Any])
+                #expect(procfs["available"] as? Bool == true)
+                #expect(procfs["vm_count"] as? Int == 6)
+            }
+        }
+    }
+}

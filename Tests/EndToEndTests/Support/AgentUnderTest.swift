@@ -1,0 +1,70 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The real `cinergy` binary, started on a free loopback port with a test env file.
+final class AgentUnderTest: @unchecked Sendable {
+    let port: Int
+    let directory: String
+    let child: ChildProcess
+
+    /// The built binary: `CINERGY_BINARY` (set by `make test`), else the debug build of this checkout.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["CINERGY_BINARY"] { return path }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../.build/debug/cinergy").standardized.path
+    }
+
+    init(env: [String: String], directory: String) throws {
+        self.directory = directory
+        port = Kernel.freeLoopbackPort()
+        var values = env
+        values["PORT"] = String(port)
+        values["BIND_ADDRESS"] = "127.0.0.1"
+        let envFile = directory + "/agent.env"
+        try values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+            .write(toFile: envFile, atomically: true, encoding: .utf8)
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw TestFailure("the agent binary \(Self.binary) is missing: run `make test` (or `swift build`) first")
+        }
+        child = try ChildProcess(
+            "cinergy", executable: Self.binary, arguments: ["--env-file", envFile], logFile: directory + "/agent.log"
+        )
+    }
+
+    var log: String { (try? String(contentsOfFile: directory + "/agent.log", encoding: .utf8)) ?? "" }
+
+    /// GETs `path` and returns the status and the decoded JSON body.
+    func get(_ path: String) async throws -> (status: Int, json: Any) {
+        let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 10
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        return (status, try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
+    }
+
+    /// `GET /vms` as a list of objects; empty while the server is not up yet.
+    func vms() async -> [[String: Any]] {
+        guard let (status, json) = try? await get("/vms"), status == 200 else { return [] }
+        return json as? [[String: Any]] ?? []
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `seconds` pass.
+    func waitFor(_ what: String, seconds: Double = 30, _ condition: () async -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if await condition() { return }
+            if !child.isRunning { throw TestFailure("the agent exited while waiting for \(what):\n\(log)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("timed out after \(seconds) s waiting for \(what); agent log:\n\(log)")
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
