@@ -78,3 +78,7 @@ public struct Sampler: Service {
         }
     }
 }
+
+extension Sampler: CustomStringConvertible {
+    public var description: String { "Sampler(interval: \(configuration.intervalSeconds) s, procfs: \(configuration.procfs.root))" }
+}
