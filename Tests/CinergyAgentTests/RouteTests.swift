@@ -22,7 +22,7 @@ struct RouteTests {
             registry.upsert(identity, nowUnixSeconds: 1_800_000_000)
             if let usage {
                 registry.record(
-                    [(identity.process, UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: 1_800_000_001.25, intervalSeconds: 1))],
+                    [(identity.process!, UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: 1_800_000_001.25, intervalSeconds: 1))],
                     round: SampleRound(finishedAtUnixSeconds: 1_800_000_001.25, durationSeconds: 0.001, vmCount: 1)
                 )
             }

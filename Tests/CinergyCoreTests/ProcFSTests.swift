@@ -30,7 +30,7 @@ struct ProcFSTests {
         try proc.addProcess(pid: 202, arguments: [], comm: "kthreadd")
         try proc.addProcess(pid: 203, arguments: ["qemu-img", "info", "x.qcow2"], comm: "qemu-img")
 
-        let found = ProcfsDiscovery(procfs: ProcFS(root: proc.path)).scan().sorted { $0.process.pid < $1.process.pid }
+        let found = ProcfsDiscovery(procfs: ProcFS(root: proc.path)).scan().sorted { ($0.pid ?? 0) < ($1.pid ?? 0) }
         #expect(found.map(\.name) == ["alpha", "aaaaaaaa-2222-3333-4444-555555555555", "qemu-102"])
         #expect(found.map(\.vcpus) == [2, 1, 1])
         #expect(found[0].uuid == "11111111-2222-3333-4444-555555555555")

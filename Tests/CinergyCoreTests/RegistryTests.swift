@@ -54,11 +54,11 @@ struct RegistryTests {
             nowUnixSeconds: 0
         )
         guard case .found(let byName) = registry.lookup("web") else { Issue.record("web not found"); return }
-        #expect(byName.identity.process.pid == 1)
+        #expect(byName.identity.pid == 1)
         guard case .found(let byUUID) = registry.lookup("0000AAAA-0000-0000-0000-000000000001") else { Issue.record("uuid"); return }
         #expect(byUUID.name == "web")
         guard case .ambiguous(let twins) = registry.lookup("twin") else { Issue.record("twin"); return }
-        #expect(twins.map(\.identity.process.pid) == [2, 3])
+        #expect(twins.map(\.identity.pid) == [2, 3])
         guard case .found(let byPID) = registry.lookup("pid:3") else { Issue.record("pid:3"); return }
         #expect(byPID.name == "twin")
         #expect(registry.lookup("nope") == .notFound)
@@ -87,9 +87,105 @@ struct RegistryTests {
         identity.state = .paused
         registry.upsert(identity, nowUnixSeconds: 0)
         registry.record(
-            [(identity.process, UsageSample(cpuUsagePercent: 3, sampledAtUnixSeconds: 1, intervalSeconds: 1))],
+            [(identity.process!, UsageSample(cpuUsagePercent: 3, sampledAtUnixSeconds: 1, intervalSeconds: 1))],
             round: SampleRound(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
         )
         #expect(registry.records()[0].effectiveUsage?.cpuUsagePercent == 0)
+    }
+}
+
+@Suite("VM registry: libvirt domains beside procfs")
+struct RegistryMergeTests {
+    static func domain(_ name: String, uuid: String, pid: Int32?, vcpus: Int = 2, state: VMState = .running) -> VMIdentity {
+        VMIdentity(
+            name: name, uuid: uuid, process: pid.map { ProcessIdentity(pid: $0, startTimeTicks: 10) }, vcpus: vcpus,
+            source: .libvirt, state: state
+        )
+    }
+
+    @Test("a domain reported after the procfs scan found its QEMU takes over the entry and its samples")
+    func mergeByProcess() {
+        let registry = VMRegistry()
+        let process = ProcessIdentity(pid: 42, startTimeTicks: 10)
+        registry.reconcile(
+            source: .procfs,
+            observed: [VMIdentity(name: "vm", uuid: "u-1", process: process, vcpus: 4, source: .procfs)],
+            nowUnixSeconds: 5
+        )
+        registry.record(
+            [(process, UsageSample(cpuUsagePercent: 12, sampledAtUnixSeconds: 6, intervalSeconds: 1))],
+            round: SampleRound(finishedAtUnixSeconds: 6, durationSeconds: 0, vmCount: 1)
+        )
+        registry.upsert(Self.domain("vm", uuid: "u-1", pid: 42, vcpus: 2), nowUnixSeconds: 7)
+        // The next scan still sees the process: it stays libvirt's.
+        registry.reconcile(
+            source: .procfs,
+            observed: [VMIdentity(name: "vm", uuid: "u-1", process: process, vcpus: 4, source: .procfs)],
+            nowUnixSeconds: 8
+        )
+        let records = registry.records()
+        #expect(records.count == 1)
+        #expect(records[0].identity.source == .libvirt)
+        #expect(records[0].identity.vcpus == 2)
+        #expect(records[0].usage?.cpuUsagePercent == 12)
+        #expect(records[0].firstSeenUnixSeconds == 5)
+        #expect(registry.processes() == [process])
+    }
+
+    @Test("a domain without a known process is listed, not sampled; removal by key")
+    func domainWithoutProcess() {
+        let registry = VMRegistry()
+        registry.upsert(Self.domain("test", uuid: "u-2", pid: nil), nowUnixSeconds: 0)
+        #expect(registry.records().map(\.name) == ["test"])
+        #expect(registry.processes().isEmpty)
+        #expect(registry.remove(key: .domain(uuid: "u-2"))?.name == "test")
+        #expect(registry.records().isEmpty)
+    }
+
+    @Test("a rename keeps the entry and its samples")
+    func rename() {
+        let registry = VMRegistry()
+        let process = ProcessIdentity(pid: 7, startTimeTicks: 10)
+        registry.upsert(Self.domain("old-name", uuid: "u-3", pid: 7), nowUnixSeconds: 0)
+        registry.record(
+            [(process, UsageSample(cpuUsagePercent: 50, sampledAtUnixSeconds: 1, intervalSeconds: 1))],
+            round: SampleRound(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
+        )
+        registry.upsert(Self.domain("new-name", uuid: "u-3", pid: 7), nowUnixSeconds: 2)
+        let records = registry.records()
+        #expect(records.map(\.name) == ["new-name"])
+        #expect(records[0].history.count == 1)
+        #expect(registry.lookup("old-name") == .notFound)
+    }
+
+    @Test("a restarted domain (new QEMU process) starts its samples anew")
+    func restart() {
+        let registry = VMRegistry()
+        registry.upsert(Self.domain("vm", uuid: "u-4", pid: 7), nowUnixSeconds: 0)
+        registry.record(
+            [(ProcessIdentity(pid: 7, startTimeTicks: 10), UsageSample(cpuUsagePercent: 50, sampledAtUnixSeconds: 1, intervalSeconds: 1))],
+            round: SampleRound(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
+        )
+        registry.upsert(Self.domain("vm", uuid: "u-4", pid: 8), nowUnixSeconds: 2)
+        #expect(registry.records()[0].usage == nil)
+        #expect(registry.processes().map(\.pid) == [8])
+    }
+
+    @Test("the procfs scan never takes a process from libvirt, and libvirt's reconcile drops only its own")
+    func reconcileSources() {
+        let registry = VMRegistry()
+        registry.upsert(Self.domain("managed", uuid: "u-5", pid: 100), nowUnixSeconds: 0)
+        registry.reconcile(
+            source: .procfs,
+            observed: [
+                VMIdentity(name: "managed", uuid: "u-5", process: ProcessIdentity(pid: 100, startTimeTicks: 10), vcpus: 1, source: .procfs),
+                VMIdentity(name: "by-hand", uuid: nil, process: ProcessIdentity(pid: 200, startTimeTicks: 10), vcpus: 1, source: .procfs),
+            ],
+            nowUnixSeconds: 1
+        )
+        #expect(registry.records().map { "\($0.name):\($0.identity.source.rawValue)" } == ["by-hand:procfs", "managed:libvirt"])
+        let changes = registry.reconcile(source: .libvirt, observed: [], nowUnixSeconds: 2)
+        #expect(changes.removed.map(\.name) == ["managed"])
+        #expect(registry.records().map(\.name) == ["by-hand"])
     }
 }

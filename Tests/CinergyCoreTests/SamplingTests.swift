@@ -79,7 +79,7 @@ struct SamplingTests {
         round.run()
         let records = registry.records()
         #expect(records.map(\.name) == ["second"])
-        #expect(records.first?.identity.process.startTimeTicks == 300)
+        #expect(records.first?.identity.process?.startTimeTicks == 300)
         #expect(records.first?.usage == nil)
     }
 }

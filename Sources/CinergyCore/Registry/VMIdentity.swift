@@ -18,8 +18,9 @@ public struct VMIdentity: Sendable, Equatable {
     public var name: String
     /// Lowercase canonical UUID, when known.
     public var uuid: String?
-    /// The QEMU process running the VM.
-    public var process: ProcessIdentity
+    /// The QEMU process running the VM; nil while a source knows the VM but not its process
+    /// (libvirt's test driver, a pid file not yet readable).
+    public var process: ProcessIdentity?
     public var vcpus: Int
     public var source: VMSource
     public var state: VMState
@@ -27,7 +28,7 @@ public struct VMIdentity: Sendable, Equatable {
     public init(
         name: String,
         uuid: String?,
-        process: ProcessIdentity,
+        process: ProcessIdentity?,
         vcpus: Int,
         source: VMSource,
         state: VMState = .running
@@ -38,5 +39,28 @@ public struct VMIdentity: Sendable, Equatable {
         self.vcpus = vcpus
         self.source = source
         self.state = state
+    }
+}
+
+/// What identifies a registry entry: a libvirt domain by its UUID (it outlives renames and
+/// reconnects), a VM found by the procfs scan by its process.
+public enum VMKey: Hashable, Sendable {
+    case domain(uuid: String)
+    case process(ProcessIdentity)
+}
+
+extension VMIdentity {
+    /// The QEMU process's ID, when known.
+    public var pid: Int32? { process?.pid }
+
+    /// The registry key of this VM.
+    public var key: VMKey {
+        switch source {
+        case .libvirt:
+            return .domain(uuid: uuid ?? name)
+        case .procfs:
+            if let process { return .process(process) }
+            return .domain(uuid: uuid ?? name)
+        }
     }
 }

@@ -1,11 +1,12 @@
 import Synchronization
 
-/// The VMs on this host, one entry per QEMU process, with their latest samples.
+/// The VMs on this host with their latest samples.
 ///
 /// Sources (procfs scans, libvirt) tell the registry which VMs exist; the sampler records usage;
-/// HTTP handlers read snapshots. A VM reported by several sources is one entry, keyed by its
-/// process: libvirt's identity wins over the procfs scan's. All methods are quick and never do I/O,
-/// so readers never wait on discovery or sampling.
+/// HTTP handlers read snapshots. A libvirt domain is keyed by its UUID, a VM found by the procfs
+/// scan by its process; a VM reported by both is one entry, merged by process, and libvirt's
+/// identity wins. All methods are quick and never do I/O, so readers never wait on discovery or
+/// sampling.
 public final class VMRegistry: Sendable {
     /// How many samples each VM keeps.
     public let historyLength: Int
@@ -18,9 +19,17 @@ public final class VMRegistry: Sendable {
     }
 
     private struct State {
-        var entries: [ProcessIdentity: Entry] = [:]
+        var entries: [VMKey: Entry] = [:]
+        /// Which entry each known process belongs to.
+        var owners: [ProcessIdentity: VMKey] = [:]
         var lastSample: SampleRound?
         var sources: [VMSource: SourceStatus] = [:]
+
+        mutating func removeEntry(_ key: VMKey) -> Entry? {
+            guard let entry = entries.removeValue(forKey: key) else { return nil }
+            if let process = entry.identity.process, owners[process] == key { owners[process] = nil }
+            return entry
+        }
     }
 
     private let state = Mutex(State())
@@ -38,13 +47,13 @@ public final class VMRegistry: Sendable {
     public func reconcile(source: VMSource, observed: [VMIdentity], nowUnixSeconds: Double) -> RegistryChanges {
         state.withLock { state in
             var changes = RegistryChanges()
-            var seen = Set<ProcessIdentity>()
+            var seen = Set<VMKey>()
             for identity in observed where identity.source == source {
-                seen.insert(identity.process)
+                seen.insert(identity.key)
                 Self.upsert(identity, into: &state, now: nowUnixSeconds, changes: &changes)
             }
-            for (process, entry) in state.entries where entry.identity.source == source && !seen.contains(process) {
-                state.entries[process] = nil
+            for (key, entry) in state.entries where entry.identity.source == source && !seen.contains(key) {
+                _ = state.removeEntry(key)
                 changes.removed.append(entry.identity)
             }
             return changes
@@ -52,6 +61,8 @@ public final class VMRegistry: Sendable {
     }
 
     /// Adds or refreshes one VM, unless its process is claimed by a source of higher precedence.
+    /// A VM that was known under another key with the same process (found by the procfs scan before
+    /// libvirt reported it) keeps its samples under the new identity.
     @discardableResult
     public func upsert(_ identity: VMIdentity, nowUnixSeconds: Double) -> RegistryChanges {
         state.withLock { state in
@@ -61,11 +72,18 @@ public final class VMRegistry: Sendable {
         }
     }
 
+    /// Removes the VM with `key`; returns it if it was there.
+    @discardableResult
+    public func remove(key: VMKey) -> VMIdentity? {
+        state.withLock { $0.removeEntry(key)?.identity }
+    }
+
     /// Removes the VM run by `process`, whatever its source; returns it if it was there.
     @discardableResult
     public func remove(process: ProcessIdentity) -> VMIdentity? {
         state.withLock { state in
-            state.entries.removeValue(forKey: process)?.identity
+            guard let key = state.owners[process] else { return nil }
+            return state.removeEntry(key)?.identity
         }
     }
 
@@ -75,37 +93,54 @@ public final class VMRegistry: Sendable {
     }
 
     private static func upsert(_ identity: VMIdentity, into state: inout State, now: Double, changes: inout RegistryChanges) {
-        if var entry = state.entries[identity.process] {
-            guard identity.source.precedence >= entry.identity.source.precedence else { return }
+        let key = identity.key
+        var inherited: Entry?
+        if let process = identity.process, let owner = state.owners[process], owner != key, let other = state.entries[owner] {
+            guard identity.source.precedence >= other.identity.source.precedence else { return }
+            // The same VM seen by another source until now: take over its samples.
+            inherited = state.removeEntry(owner)
+            if state.entries[key] == nil { changes.updated.append((old: other.identity, new: identity)) }
+        }
+        if var entry = state.entries[key] {
+            if let old = entry.identity.process, old != identity.process, state.owners[old] == key { state.owners[old] = nil }
+            if entry.identity.process != identity.process {
+                // Another process behind the same domain: a restarted VM, whose samples start anew.
+                entry.usage = nil
+                entry.history = []
+            }
             if entry.identity != identity {
                 changes.updated.append((old: entry.identity, new: identity))
                 entry.identity = identity
-                state.entries[identity.process] = entry
             }
+            state.entries[key] = entry
+        } else if var entry = inherited {
+            entry.identity = identity
+            state.entries[key] = entry
         } else {
-            state.entries[identity.process] = Entry(identity: identity, firstSeenUnixSeconds: now)
+            state.entries[key] = Entry(identity: identity, firstSeenUnixSeconds: now)
             changes.added.append(identity)
         }
+        if let process = identity.process { state.owners[process] = key }
     }
 
     // MARK: Sampling
 
     /// The processes to sample.
     public func processes() -> [ProcessIdentity] {
-        state.withLock { Array($0.entries.keys) }
+        state.withLock { Array($0.owners.keys) }
     }
 
     /// Stores one round of samples; samples for processes no longer registered are ignored.
     public func record(_ samples: [(ProcessIdentity, UsageSample)], round: SampleRound) {
         state.withLock { state in
             for (process, sample) in samples {
-                guard var entry = state.entries[process] else { continue }
+                guard let key = state.owners[process], var entry = state.entries[key] else { continue }
                 entry.usage = sample
                 if entry.history.count >= historyLength {
                     entry.history.removeFirst(entry.history.count - historyLength + 1)
                 }
                 entry.history.append(sample)
-                state.entries[process] = entry
+                state.entries[key] = entry
             }
             state.lastSample = round
         }
@@ -119,7 +154,7 @@ public final class VMRegistry: Sendable {
             state.entries.values.map(Self.record(of:))
         }
         return records.sorted {
-            ($0.identity.name, $0.identity.process.pid) < ($1.identity.name, $1.identity.process.pid)
+            ($0.identity.name, $0.identity.process?.pid ?? -1) < ($1.identity.name, $1.identity.process?.pid ?? -1)
         }
     }
 
@@ -133,7 +168,7 @@ public final class VMRegistry: Sendable {
             for entry in state.entries.values {
                 if entry.identity.name == key {
                     byName.append(Self.record(of: entry))
-                } else if entry.identity.uuid == lowercased || entry.identity.process.pid == pid {
+                } else if entry.identity.uuid == lowercased || (pid != nil && entry.identity.process?.pid == pid) {
                     byOther.append(Self.record(of: entry))
                 }
             }
@@ -142,7 +177,7 @@ public final class VMRegistry: Sendable {
         switch matches.count {
         case 0: return .notFound
         case 1: return .found(matches[0])
-        default: return .ambiguous(matches.sorted { $0.identity.process.pid < $1.identity.process.pid })
+        default: return .ambiguous(matches.sorted { ($0.identity.process?.pid ?? -1) < ($1.identity.process?.pid ?? -1) })
         }
     }
 
@@ -178,62 +213,4 @@ extension VMSource {
         case .libvirt: 1
         }
     }
-}
-
-/// What one registry update changed.
-public struct RegistryChanges: Sendable {
-    public var added: [VMIdentity] = []
-    public var removed: [VMIdentity] = []
-    public var updated: [(old: VMIdentity, new: VMIdentity)] = []
-
-    public init() {}
-
-    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && updated.isEmpty }
-}
-
-/// The answer to a lookup by name, UUID or PID.
-public enum VMLookup: Sendable, Equatable {
-    case found(VMRecord)
-    /// Several VMs share the name asked for.
-    case ambiguous([VMRecord])
-    case notFound
-}
-
-/// One sampling round as a whole.
-public struct SampleRound: Sendable, Equatable {
-    /// When the round ended, in seconds since the Unix epoch.
-    public var finishedAtUnixSeconds: Double
-    /// How long discovery plus sampling took, in seconds.
-    public var durationSeconds: Double
-    public var vmCount: Int
-
-    public init(finishedAtUnixSeconds: Double, durationSeconds: Double, vmCount: Int) {
-        self.finishedAtUnixSeconds = finishedAtUnixSeconds
-        self.durationSeconds = durationSeconds
-        self.vmCount = vmCount
-    }
-}
-
-/// The state of one VM source, as `/health` shows it.
-public struct SourceStatus: Sendable, Equatable {
-    /// True while the source works (for libvirt: connected).
-    public var available: Bool
-    /// Last time the source reported anything, in seconds since the Unix epoch.
-    public var lastUpdateUnixSeconds: Double?
-    /// Free text: the URI, the last error.
-    public var detail: String?
-
-    public init(available: Bool, lastUpdateUnixSeconds: Double? = nil, detail: String? = nil) {
-        self.available = available
-        self.lastUpdateUnixSeconds = lastUpdateUnixSeconds
-        self.detail = detail
-    }
-}
-
-/// The registry as a whole.
-public struct RegistryStatus: Sendable, Equatable {
-    public var vmCount: Int
-    public var vmCountBySource: [VMSource: Int]
-    public var lastSample: SampleRound?
-    public var sources: [VMSource: SourceStatus]
 }

@@ -64,17 +64,17 @@ public struct Sampler: Service {
         for vm in result.changes.added {
             logger.info(
                 "VM found",
-                metadata: ["vm": "\(vm.name)", "pid": "\(vm.process.pid)", "vcpus": "\(vm.vcpus)", "source": "\(vm.source.rawValue)"]
+                metadata: ["vm": "\(vm.name)", "pid": "\(vm.pid.map(String.init) ?? "unknown")", "vcpus": "\(vm.vcpus)", "source": "\(vm.source.rawValue)"]
             )
             if case .ambiguous(let clashing) = registry.lookup(vm.name) {
                 logger.warning(
                     "several VMs share a name; ask for them by UUID or pid:N",
-                    metadata: ["vm": "\(vm.name)", "pids": "\(clashing.map(\.identity.process.pid))"]
+                    metadata: ["vm": "\(vm.name)", "pids": "\(clashing.compactMap(\.identity.pid))"]
                 )
             }
         }
         for vm in result.changes.removed + result.exited {
-            logger.info("VM gone", metadata: ["vm": "\(vm.name)", "pid": "\(vm.process.pid)"])
+            logger.info("VM gone", metadata: ["vm": "\(vm.name)", "pid": "\(vm.pid.map(String.init) ?? "unknown")"])
         }
     }
 }

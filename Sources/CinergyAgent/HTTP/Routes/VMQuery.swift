@@ -19,7 +19,9 @@ enum VMQuery {
         case .notFound:
             throw APIError(.notFound, "no VM '\(key)' on this host (GET /vms lists them)")
         case .ambiguous(let records):
-            let pids = records.map { "pid:\($0.identity.process.pid)" + ($0.identity.uuid.map { " uuid \($0)" } ?? "") }
+            let pids = records.map { record in
+                (record.identity.pid.map { "pid:\($0)" } ?? "pid unknown") + (record.identity.uuid.map { " uuid \($0)" } ?? "")
+            }
             throw APIError(
                 .conflict,
                 "\(records.count) VMs are named '\(key)'; ask for one by UUID or pid: \(pids.joined(separator: ", "))"

@@ -21,7 +21,7 @@ struct VMRoutes<Context: RequestContext>: Sendable {
                 json.object { json in
                     json.field("name", record.name)
                     json.field("uuid", record.identity.uuid)
-                    json.field("pid", Int(record.identity.process.pid))
+                    json.field("pid", record.identity.pid.map(Int.init))
                     json.field("vcpus", record.identity.vcpus)
                     json.field("source", record.identity.source.rawValue)
                     json.field("state", record.identity.state.rawValue)
