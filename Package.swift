@@ -49,6 +49,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The thin libvirt layer: the only importer of CLibvirt.
+        .target(
+            name: "CinergyLibvirt",
+            dependencies: [
+                "CLibvirt",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "cinergy",
             dependencies: [
@@ -69,6 +78,15 @@ let package = Package(
                 "CinergyCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CinergyLibvirtTests",
+            dependencies: [
+                "CinergyLibvirt",
+                // Only to define and drive test domains through a read-write connection.
+                "CLibvirt",
             ],
             swiftSettings: swiftSettings
         ),
