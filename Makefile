@@ -5,13 +5,15 @@ SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -euo pipefail -c
 
-# Debian packages: QEMU for real VMs in tests and the demo, libvirt's headers for the build.
-PACKAGES := qemu-system-x86 libvirt-dev pkg-config curl procps
+# Debian packages: libvirt's headers for the build; QEMU, libvirtd and virsh for real VMs in
+# tests and the demo.
+PACKAGES := libvirt-dev pkg-config qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu \
+	libvirt-clients curl procps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN = .build/debug/cinergy
 RELEASE_BIN = .build/release/cinergy
 
-.PHONY: deps build release run test demo clean
+.PHONY: deps libvirtd build release run test demo clean
 
 ## Install the Debian packages that are missing.
 deps:
@@ -25,6 +27,25 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing
 	fi
 
+## Start virtlogd and libvirtd (for the tests) when they are not running; needs root.
+libvirtd: deps
+	@getent group kvm >/dev/null || $(SUDO) groupadd -r kvm
+	# libvirtd refuses to start its QEMU driver without this user and group.
+	getent group libvirt-qemu >/dev/null || $(SUDO) groupadd -r libvirt-qemu
+	getent passwd libvirt-qemu >/dev/null || $(SUDO) useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+	# What Debian's udev rule does on a host: without it libvirt sees /dev/kvm it cannot use
+	# and probes QEMU's capabilities again before every domain start (about 40 s each here).
+	if [ -e /dev/kvm ]; then $(SUDO) chgrp kvm /dev/kvm && $(SUDO) chmod 660 /dev/kvm; fi
+	$(SUDO) mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /run/libvirt
+	pgrep -x virtlogd >/dev/null || $(SUDO) /usr/sbin/virtlogd --daemon
+	pgrep -x libvirtd >/dev/null || $(SUDO) /usr/sbin/libvirtd --daemon
+	for i in $$(seq 1 100); do
+	  virsh -c qemu:///system version >/dev/null 2>&1 && exit 0
+	  sleep 0.2
+	done
+	echo "libvirtd did not come up on qemu:///system" >&2
+	exit 1
+
 build: deps
 	swift build
 
@@ -36,9 +57,19 @@ run: release
 	@[ -f .env ] || { cp dotenv .env; echo "Created .env from dotenv"; }
 	exec $(RELEASE_BIN)
 
-## Run every test: unit tests, then end-to-end tests against the built binary and real QEMU VMs.
-test: deps
+## Run every test: unit tests, then end-to-end tests against the built binary, a real libvirtd
+## and real QEMU VMs. Test VMs carry the prefix cinergy-e2e-; whatever a crashed run left is removed.
+test: libvirtd
 	swift build --build-tests
+	prefix=cinergy-e2; prefix="$${prefix}e-"
+	cleanup() {
+	  pkill -KILL -f "guest=$$prefix" 2>/dev/null || true
+	  for domain in $$(virsh -c qemu:///system list --all --name 2>/dev/null | grep "^$$prefix" || true); do
+	    virsh -c qemu:///system destroy "$$domain" >/dev/null 2>&1 || true
+	    virsh -c qemu:///system undefine "$$domain" >/dev/null 2>&1 || true
+	  done
+	}
+	trap cleanup EXIT
 	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" swift test --skip-build
 
 ## Start a real QEMU VM with a known load beside the agent, show its readings, clean up.

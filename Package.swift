@@ -42,6 +42,7 @@ let package = Package(
             name: "CinergyAgent",
             dependencies: [
                 "CinergyCore",
+                "CinergyLibvirt",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,7 +55,9 @@ let package = Package(
             name: "CinergyLibvirt",
             dependencies: [
                 "CLibvirt",
+                "CinergyCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -20,6 +20,8 @@ public enum Agent {
                 "server_cores": "\(configuration.serverCores)",
                 "sample_interval_seconds": "\(configuration.sampleIntervalSeconds)",
                 "model_input": "\(configuration.modelInput.rawValue)",
+                "libvirt": "\(configuration.libvirtURI ?? "off")",
+                "procfs_discovery": "\(configuration.procfsDiscovery)",
             ]
         )
         let app = buildApplication(configuration: configuration, logger: logger)

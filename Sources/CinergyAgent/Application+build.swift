@@ -1,4 +1,5 @@
 public import CinergyCore
+import CinergyLibvirt
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
@@ -31,21 +32,37 @@ public func buildApplication(
     services extraServices: [any Service] = [],
     logger: Logger
 ) -> some ApplicationProtocol {
+    let procfs = ProcFS(root: configuration.procRoot)
     let sampler = Sampler(
         registry: registry,
         configuration: .init(
             intervalSeconds: configuration.sampleIntervalSeconds,
-            procfs: ProcFS(root: configuration.procRoot)
+            procfs: procfs,
+            scanProcfs: configuration.procfsDiscovery
         ),
         logger: logger
     )
+    var services: [any Service] = [sampler]
+    if let uri = configuration.libvirtURI {
+        services.append(
+            LibvirtSource(
+                registry: registry,
+                configuration: .init(
+                    uri: uri,
+                    locator: QEMUProcessLocator(procfs: procfs),
+                    refreshIntervalSeconds: configuration.sampleIntervalSeconds
+                ),
+                logger: logger
+            )
+        )
+    }
     return Application(
         router: buildRouter(configuration: configuration, registry: registry),
         configuration: .init(
             address: .hostname(configuration.bindAddress, port: configuration.port),
             serverName: "cinergy"
         ),
-        services: [sampler] + extraServices,
+        services: services + extraServices,
         logger: logger
     )
 }

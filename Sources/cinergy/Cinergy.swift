@@ -46,6 +46,10 @@ struct Cinergy: AsyncParsableCommand {
     var port: String?
     @Option(name: .customLong("sample-interval"), help: "SAMPLE_INTERVAL")
     var sampleInterval: String?
+    @Option(name: .customLong("libvirt-uri"), help: "LIBVIRT_URI")
+    var libvirtURI: String?
+    @Option(name: .customLong("procfs-discovery"), help: "PROCFS_DISCOVERY")
+    var procfsDiscovery: String?
     @Option(name: .customLong("proc-root"), help: "PROC_ROOT")
     var procRoot: String?
     @Option(name: .customLong("log-level"), help: "LOG_LEVEL")
@@ -55,7 +59,8 @@ struct Cinergy: AsyncParsableCommand {
         let given: [(ConfigurationVariable, String?)] = [
             (.regCoeff, regCoeff), (.cinergyRatio, cinergyRatio), (.serverCores, serverCores), (.dcPUE, dcPUE),
             (.emissionFactor, emissionFactor), (.modelInput, modelInput), (.bindAddress, bindAddress),
-            (.port, port), (.sampleInterval, sampleInterval), (.procRoot, procRoot), (.logLevel, logLevel),
+            (.port, port), (.sampleInterval, sampleInterval), (.libvirtURI, libvirtURI),
+            (.procfsDiscovery, procfsDiscovery), (.procRoot, procRoot), (.logLevel, logLevel),
         ]
         var overrides: [String: String] = [:]
         for case (let variable, let value?) in given { overrides[variable.name] = value }

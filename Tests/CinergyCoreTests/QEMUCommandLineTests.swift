@@ -110,6 +110,14 @@ struct QEMUCommandLineTests {
         ["/usr/bin/python3", "/opt/qemu-system-x86_64-monitor.py", "-name", "guest=x"],
         ["/run/libvirt/qemu/driver.pid"],
         ["vim", "qemu-system-x86_64.conf"],
+        // libvirt's capability probe: a QEMU that runs no guest.
+        [
+            "/usr/bin/qemu-system-x86_64", "-S", "-no-user-config", "-nodefaults", "-nographic", "-machine", "none,accel=kvm:tcg",
+            "-qmp", "unix:/var/lib/libvirt/qemu/capabilities.monitor.sock,server=on,wait=off", "-pidfile",
+            "/var/lib/libvirt/qemu/capabilities.pidfile", "-daemonize",
+        ],
+        ["qemu-system-aarch64", "-M", "none"],
+        ["qemu-system-x86_64", "-machine", "type=none"],
         [],
     ].map { CommandLineCase(label: $0.first ?? "empty", arguments: $0, expected: nil) }
 

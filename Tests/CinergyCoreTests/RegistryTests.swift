@@ -189,3 +189,20 @@ struct RegistryMergeTests {
         #expect(registry.records().map(\.name) == ["by-hand"])
     }
 }
+
+extension RegistryMergeTests {
+    @Test("a stopped domain's QEMU, still exiting, does not come back through the procfs scan")
+    func retired() {
+        let registry = VMRegistry()
+        let process = ProcessIdentity(pid: 300, startTimeTicks: 10)
+        let scanned = VMIdentity(name: "vm", uuid: "u-6", process: process, vcpus: 1, source: .procfs)
+        registry.upsert(Self.domain("vm", uuid: "u-6", pid: 300), nowUnixSeconds: 0)
+        registry.remove(key: .domain(uuid: "u-6"))
+        registry.reconcile(source: .procfs, observed: [scanned], nowUnixSeconds: 1)
+        #expect(registry.records().isEmpty)
+        // Once the scan no longer sees it, the same process identity could never come back anyway.
+        registry.reconcile(source: .procfs, observed: [], nowUnixSeconds: 2)
+        registry.reconcile(source: .procfs, observed: [scanned], nowUnixSeconds: 3)
+        #expect(registry.records().map(\.name) == ["vm"])
+    }
+}

@@ -100,11 +100,22 @@ extension AgentConfiguration {
         let bindAddress: String? = check(.bindAddress, default: "127.0.0.1") { isIPAddress($0) ? $0 : nil }
         let port: Int? = check(.port, default: 8080) { Int($0).flatMap { (1...65535).contains($0) ? $0 : nil } }
         let interval: Double? = check(.sampleInterval, default: 1) { finiteNumber($0).flatMap { (0.1...3600).contains($0) ? $0 : nil } }
+        let libvirtURI: String?? = check(.libvirtURI, default: "qemu:///system") { text -> String?? in
+            if text.lowercased() == "none" { return .some(nil) }
+            return isLibvirtURI(text) ? .some(text) : nil
+        }
+        let procfsDiscovery: Bool? = check(.procfsDiscovery, default: true) { text in
+            switch text.lowercased() {
+            case "true", "yes", "1", "on": true
+            case "false", "no", "0", "off": false
+            default: nil
+            }
+        }
         let procRoot: String? = check(.procRoot, default: "/proc") { isReadableDirectory($0) ? $0 : nil }
         let logLevel: Logger.Level? = check(.logLevel, default: .info) { Logger.Level(rawValue: $0.lowercased()) }
 
         guard errors.isEmpty, let coefficients, let ratio, let serverCores, let pue, let emission, let modelInput,
-            let bindAddress, let port, let interval, let procRoot, let logLevel
+            let bindAddress, let port, let interval, let libvirtURI, let procfsDiscovery, let procRoot, let logLevel
         else {
             throw ConfigurationErrors(errors)
         }
@@ -118,6 +129,8 @@ extension AgentConfiguration {
             bindAddress: bindAddress,
             port: port,
             sampleIntervalSeconds: interval,
+            libvirtURI: libvirtURI,
+            procfsDiscovery: procfsDiscovery,
             procRoot: procRoot,
             logLevel: logLevel
         )
@@ -137,6 +150,15 @@ extension AgentConfiguration {
     static func unquoted(_ text: String) -> String {
         guard text.count >= 2, let first = text.first, first == "\"" || first == "'", text.last == first else { return text }
         return String(text.dropFirst().dropLast())
+    }
+
+    /// `scheme:...` with a scheme of letters, digits and `+`, as libvirt URIs are (`qemu:///system`,
+    /// `qemu+ssh://host/system`, `test:///default`).
+    static func isLibvirtURI(_ text: String) -> Bool {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else { return false }
+        let scheme = text[..<colon]
+        return scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+") }
+            && !text.contains(where: { $0.isWhitespace || $0.isNewline })
     }
 
     static func isIPAddress(_ text: String) -> Bool {

@@ -21,6 +21,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var port: Int
     /// Seconds between samples (`SAMPLE_INTERVAL`).
     public var sampleIntervalSeconds: Double
+    /// The libvirt URI to follow, nil when libvirt is off (`LIBVIRT_URI`).
+    public var libvirtURI: String?
+    /// Whether the procfs scan looks for QEMUs every interval (`PROCFS_DISCOVERY`).
+    public var procfsDiscovery: Bool
     /// Where procfs is mounted (`PROC_ROOT`).
     public var procRoot: String
     /// Least severe log level printed (`LOG_LEVEL`).
@@ -36,6 +40,8 @@ public struct AgentConfiguration: Sendable, Equatable {
         bindAddress: String = "127.0.0.1",
         port: Int = 8080,
         sampleIntervalSeconds: Double = 1,
+        libvirtURI: String? = "qemu:///system",
+        procfsDiscovery: Bool = true,
         procRoot: String = "/proc",
         logLevel: Logger.Level = .info
     ) {
@@ -48,6 +54,8 @@ public struct AgentConfiguration: Sendable, Equatable {
         self.bindAddress = bindAddress
         self.port = port
         self.sampleIntervalSeconds = sampleIntervalSeconds
+        self.libvirtURI = libvirtURI
+        self.procfsDiscovery = procfsDiscovery
         self.procRoot = procRoot
         self.logLevel = logLevel
     }

@@ -77,6 +77,18 @@ extension ConfigurationVariable {
         rule: "must be a readable directory",
         defaultValue: "/proc"
     )
+    public static let libvirtURI = ConfigurationVariable(
+        name: "LIBVIRT_URI",
+        summary: "libvirt connection (read-only) whose domain events keep the VM list current; none = procfs scan only",
+        rule: "must be a libvirt URI such as qemu:///system, or none",
+        defaultValue: "qemu:///system"
+    )
+    public static let procfsDiscovery = ConfigurationVariable(
+        name: "PROCFS_DISCOVERY",
+        summary: "Whether to scan procfs every interval for QEMUs that libvirt does not manage",
+        rule: "must be true or false",
+        defaultValue: "true"
+    )
     public static let logLevel = ConfigurationVariable(
         name: "LOG_LEVEL",
         summary: "Least severe log level printed",
@@ -87,6 +99,6 @@ extension ConfigurationVariable {
     /// Every variable, in the order the README lists them.
     public static let all: [ConfigurationVariable] = [
         .regCoeff, .cinergyRatio, .serverCores, .dcPUE, .emissionFactor, .modelInput,
-        .bindAddress, .port, .sampleInterval, .procRoot, .logLevel,
+        .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .procRoot, .logLevel,
     ]
 }

@@ -17,7 +17,8 @@ public struct QEMUCommandLine: Sendable, Equatable {
         self.vcpus = vcpus
     }
 
-    /// Parses `argv`; nil when the executable is not a QEMU system emulator.
+    /// Parses `argv`; nil when the executable is not a QEMU system emulator, or when it runs no
+    /// guest (`-machine none`, as libvirt's capability probes do).
     public init?(arguments: [String]) {
         guard let executable = arguments.first, Self.isEmulator(executable) else { return nil }
         var name: String?
@@ -38,6 +39,8 @@ public struct QEMUCommandLine: Sendable, Equatable {
                 vcpus = Self.vcpuCount(value)
             case "uuid":
                 uuid = Self.normalizedUUID(value) ?? uuid
+            case "machine":
+                if Self.machineType(value) == "none" { return nil }
             default:
                 index += 1
                 continue
@@ -61,6 +64,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
         case "-name", "--name": "name"
         case "-smp", "--smp": "smp"
         case "-uuid", "--uuid": "uuid"
+        case "-machine", "--machine", "-M": "machine"
         default: nil
         }
     }
@@ -80,6 +84,15 @@ public struct QEMUCommandLine: Sendable, Equatable {
         }
         guard let name, !name.isEmpty else { return nil }
         return name
+    }
+
+    /// The machine type of a `-machine` value: `type=T` or the bare first element.
+    static func machineType(_ value: String) -> String? {
+        for (position, element) in splitOptionValue(value).enumerated() {
+            if element.hasPrefix("type=") { return String(element.dropFirst(5)) }
+            if position == 0, !element.contains("=") { return element }
+        }
+        return nil
     }
 
     /// The vCPU count of an `-smp` value, following QEMU: `cpus` (or the leading count) when given

@@ -4,12 +4,15 @@ public struct SourceStatus: Sendable, Equatable {
     public var available: Bool
     /// Last time the source reported anything, in seconds since the Unix epoch.
     public var lastUpdateUnixSeconds: Double?
-    /// Free text: the URI, the last error.
+    /// What the source reads: the procfs root, the libvirt URI.
     public var detail: String?
+    /// Why the source is not available, when it is not.
+    public var lastError: String?
 
-    public init(available: Bool, lastUpdateUnixSeconds: Double? = nil, detail: String? = nil) {
+    public init(available: Bool, lastUpdateUnixSeconds: Double? = nil, detail: String? = nil, lastError: String? = nil) {
         self.available = available
         self.lastUpdateUnixSeconds = lastUpdateUnixSeconds
         self.detail = detail
+        self.lastError = lastError
     }
 }

@@ -22,6 +22,9 @@ public final class VMRegistry: Sendable {
         var entries: [VMKey: Entry] = [:]
         /// Which entry each known process belongs to.
         var owners: [ProcessIdentity: VMKey] = [:]
+        /// Processes of libvirt domains that libvirt said stopped: a QEMU still exiting must not
+        /// come back through the procfs scan. Pruned once the scan no longer sees them.
+        var retired: Set<ProcessIdentity> = []
         var lastSample: SampleRound?
         var sources: [VMSource: SourceStatus] = [:]
 
@@ -55,6 +58,11 @@ public final class VMRegistry: Sendable {
             for (key, entry) in state.entries where entry.identity.source == source && !seen.contains(key) {
                 _ = state.removeEntry(key)
                 changes.removed.append(entry.identity)
+                if source == .libvirt, let process = entry.identity.process { state.retired.insert(process) }
+            }
+            if source == .procfs, !state.retired.isEmpty {
+                let running = Set(observed.compactMap(\.process))
+                state.retired.formIntersection(running)
             }
             return changes
         }
@@ -72,10 +80,14 @@ public final class VMRegistry: Sendable {
         }
     }
 
-    /// Removes the VM with `key`; returns it if it was there.
+    /// Removes the VM with `key` (a domain that stopped); returns it if it was there.
     @discardableResult
     public func remove(key: VMKey) -> VMIdentity? {
-        state.withLock { $0.removeEntry(key)?.identity }
+        state.withLock { state in
+            guard let removed = state.removeEntry(key)?.identity else { return nil }
+            if removed.source == .libvirt, let process = removed.process { state.retired.insert(process) }
+            return removed
+        }
     }
 
     /// Removes the VM run by `process`, whatever its source; returns it if it was there.
@@ -94,6 +106,10 @@ public final class VMRegistry: Sendable {
 
     private static func upsert(_ identity: VMIdentity, into state: inout State, now: Double, changes: inout RegistryChanges) {
         let key = identity.key
+        if let process = identity.process {
+            if identity.source == .procfs, state.retired.contains(process) { return }
+            state.retired.remove(process)
+        }
         var inherited: Entry?
         if let process = identity.process, let owner = state.owners[process], owner != key, let other = state.entries[owner] {
             guard identity.source.precedence >= other.identity.source.precedence else { return }

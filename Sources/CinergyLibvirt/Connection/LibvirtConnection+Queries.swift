@@ -31,6 +31,22 @@ extension LibvirtConnection {
         }
     }
 
+    /// One domain by UUID (`virDomainLookupByUUIDString()` then `virDomainGetState()`,
+    /// `virDomainGetVcpusFlags()`); nil when libvirt does not know it (`VIR_ERR_NO_DOMAIN`).
+    public func domain(uuid: String) throws -> DomainInfo? {
+        try withPointer("virDomainLookupByUUIDString") { connection in
+            guard let domain = virDomainLookupByUUIDString(connection, uuid) else {
+                let error = LibvirtError.last(from: "virDomainLookupByUUIDString")
+                if error.isNoDomain {
+                    return nil
+                }
+                throw error
+            }
+            defer { virDomainFree(domain) }
+            return try Self.info(of: domain)
+        }
+    }
+
     /// The current vCPU count of every active domain, by lowercase UUID.
     ///
     /// Wraps `virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_VCPU, &stats,
@@ -163,7 +179,8 @@ extension LibvirtConnection {
     ) throws -> Bool {
         var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
         let count = virConnectGetAllDomainStats(
-            connection, groups, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE.rawValue)
+            connection, groups, &records,
+            VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE.rawValue | VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT.rawValue)
         guard count >= 0 else {
             let error = LibvirtError.last(from: "virConnectGetAllDomainStats")
             if error.isUnsupported {

@@ -35,6 +35,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                             sourceStatus.lastUpdateUnixSeconds.map { Timestamp.rfc3339(unixSeconds: $0) }
                         )
                         json.field("detail", sourceStatus.detail)
+                        json.field("last_error", sourceStatus.lastError)
                     }
                 }
             }
