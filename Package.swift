@@ -88,6 +88,8 @@ let package = Package(
             name: "CinergyLibvirtTests",
             dependencies: [
                 "CinergyLibvirt",
+                "CinergyCore",
+                .product(name: "Logging", package: "swift-log"),
                 // Only to define and drive test domains through a read-write connection.
                 "CLibvirt",
             ],

@@ -182,7 +182,8 @@ public struct LibvirtSource: Service, CustomStringConvertible {
         case .stopped, .crashed:
             remove(uuid: event.uuid, reason: "\(event.kind)")
         case .undefined where !event.isRename:
-            remove(uuid: event.uuid, reason: "undefined")
+            // Undefining a running domain leaves it running (transient): keep it while it runs.
+            await refreshDomain(uuid: event.uuid, connection: connection, reason: "undefined")
         default:
             break
         }
