@@ -66,20 +66,33 @@ final class ChildProcess: @unchecked Sendable {
         return poll()
     }
 
+    /// Blocks until the process exits; returns its exit status.
+    @discardableResult
+    func waitUntilExit() -> Int32 {
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return record(status)
+    }
+
     private func poll() -> Int32? {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        return record(status)
+    }
+
+    private func record(_ status: Int32) -> Int32 {
         let signal = status & 0x7f
-        exitStatus = signal == 0 ? (status >> 8) & 0xff : 128 + signal
-        return exitStatus
+        let decoded = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+        exitStatus = decoded
+        return decoded
     }
 
     deinit {
         if poll() == nil {
             kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
+            waitUntilExit()
         }
     }
 }

@@ -1,0 +1,219 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built agent against the real libvirtd on `qemu:///system` and real QEMU TCG domains.
+/// `make test` installs and starts libvirtd. Test domains carry the run's unique prefix and are
+/// destroyed when each test ends.
+@Suite("End to end: real libvirtd and TCG domains", .serialized)
+struct LibvirtEndToEndTests {
+    static let prefix = AgentEndToEndTests.prefix + "-lv"
+    static let env = AgentEndToEndTests.env.merging(["LIBVIRT_URI": "qemu:///system"]) { $1 }
+
+    static func uniqueName(_ label: String) -> String { "\(prefix)-\(label)-\(UUID().uuidString.prefix(6).lowercased())" }
+
+    static func entry(_ agent: AgentUnderTest, _ name: String) async -> [String: Any]? {
+        await agent.vms().first { $0["name"] as? String == name }
+    }
+
+    @Test("domain events: a started domain is served at once with its UUID and vCPUs, a destroyed one leaves at once")
+    func events() async throws {
+        try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
+        let directory = try TemporaryDirectory()
+        let janitor = DomainJanitor()
+        // No procfs scan and a sample interval far beyond the test: only events can change /vms.
+        var env = Self.env
+        env["PROCFS_DISCOVERY"] = "false"
+        env["SAMPLE_INTERVAL"] = "3600"
+        let agent = try AgentUnderTest(env: env, directory: directory.path)
+        try await agent.waitFor("libvirt connected") {
+            guard let (_, json) = try? await agent.get("/health"), let health = json as? [String: Any],
+                let sources = health["sources"] as? [String: Any], let libvirt = sources["libvirt"] as? [String: Any]
+            else { return false }
+            return libvirt["available"] as? Bool == true
+        }
+
+        let domain = TestDomain(name: Self.uniqueName("events"), vcpus: 2, spinning: false)
+        janitor.track(domain)
+        try await domain.create(in: directory.path)
+        let created = Kernel.monotonicSeconds()
+        try await agent.waitFor("\(domain.name) in /vms") { await Self.entry(agent, domain.name) != nil }
+        let visible = Kernel.monotonicSeconds() - created
+        let entry = try #require(await Self.entry(agent, domain.name))
+        #expect(entry["uuid"] as? String == domain.uuid)
+        #expect(entry["vcpus"] as? Int == 2)
+        #expect(entry["source"] as? String == "libvirt")
+        #expect(entry["state"] as? String == "running")
+        #expect(entry["pid"] is Int, "the QEMU PID comes from libvirt's pid file")
+
+        try await Virsh.check(["suspend", domain.name])
+        try await agent.waitFor("\(domain.name) paused") { await Self.entry(agent, domain.name)?["state"] as? String == "paused" }
+        try await Virsh.check(["resume", domain.name])
+        try await agent.waitFor("\(domain.name) running") { await Self.entry(agent, domain.name)?["state"] as? String == "running" }
+
+        try await Virsh.check(["destroy", domain.name])
+        let destroyed = Kernel.monotonicSeconds()
+        try await agent.waitFor("\(domain.name) gone from /vms") { await Self.entry(agent, domain.name) == nil }
+        let gone = Kernel.monotonicSeconds() - destroyed
+        // Seen by a client polling every 50 ms; a figure, not an assertion (see docs/BENCHMARKS.md).
+        print("libvirt event path: visible \(Int(visible * 1000)) ms after `virsh create` returned, gone \(Int(gone * 1000)) ms after `virsh destroy`")
+    }
+
+    @Test("a spinning domain's cpu_usage matches libvirt's own cpu.time over the same window")
+    func usageMatchesLibvirt() async throws {
+        try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
+        let directory = try TemporaryDirectory()
+        let janitor = DomainJanitor()
+        let agent = try AgentUnderTest(env: Self.env, directory: directory.path)
+        let domain = TestDomain(name: Self.uniqueName("spin"), vcpus: 1, spinning: true)
+        janitor.track(domain)
+        try await domain.create(in: directory.path)
+        try await agent.waitFor("\(domain.name) with a usage") { await Self.entry(agent, domain.name)?["cpu_usage"] is Double }
+        try await UsageCheck.compare(agent: agent, name: domain.name, reference: "libvirt's cpu.time") {
+            try await Virsh.cpuTimeNanoseconds(domain.name) / 1e9
+        }
+    }
+
+    @Test("a vCPU hot-plug shows in the vCPU count")
+    func vcpuHotplug() async throws {
+        try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
+        let directory = try TemporaryDirectory()
+        let janitor = DomainJanitor()
+        let agent = try AgentUnderTest(env: Self.env, directory: directory.path)
+        let domain = TestDomain(name: Self.uniqueName("hotplug"), vcpus: 1, maximumVcpus: 4, spinning: false)
+        janitor.track(domain)
+        try await domain.create(in: directory.path)
+        try await agent.waitFor("\(domain.name) with 1 vCPU") { await Self.entry(agent, domain.name)?["vcpus"] as? Int == 1 }
+        try await Virsh.check(["setvcpus", domain.name, "2", "--live"])
+        try await agent.waitFor("\(domain.name) with 2 vCPUs and a usage") {
+            let entry = await Self.entry(agent, domain.name)
+            return entry?["vcpus"] as? Int == 2 && entry?["cpu_usage"] is Double
+        }
+        let (_, json) = try await agent.get("/power?vm=\(domain.name)")
+        #expect((json as? [String: Any])?["vm_cores"] as? Int == 2)
+    }
+
+    @Test("a QEMU started by hand beside libvirt's domains is tracked via procfs, and nothing is duplicated")
+    func handStartedBeside() async throws {
+        try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
+        let directory = try TemporaryDirectory()
+        let janitor = DomainJanitor()
+        let agent = try AgentUnderTest(env: Self.env, directory: directory.path)
+        let domain = TestDomain(name: Self.uniqueName("managed"), vcpus: 2, spinning: false)
+        janitor.track(domain)
+        try await domain.create(in: directory.path)
+        let handName = Self.uniqueName("by-hand")
+        let qemu = try #require(Kernel.which("qemu-system-x86_64"))
+        let hand = try ChildProcess(
+            handName, executable: qemu,
+            arguments: [
+                "-accel", "tcg", "-name", "guest=\(handName),debug-threads=on", "-smp", "3", "-m", "32", "-display", "none",
+                "-nodefaults", "-no-user-config",
+            ]
+        )
+        try await agent.waitFor("both VMs with a usage") {
+            let vms = await agent.vms()
+            return [domain.name, handName].allSatisfy { name in vms.contains { $0["name"] as? String == name && $0["cpu_usage"] is Double } }
+        }
+        // A few sampling rounds later, still exactly one entry each.
+        let firstSample = await Self.entry(agent, handName)?["sampled_at"] as? String
+        try await agent.waitFor("two more samples") {
+            guard let now = await Self.entry(agent, handName)?["sampled_at"] as? String else { return false }
+            return now != firstSample
+        }
+        let ours = await agent.vms().filter { ($0["name"] as? String)?.hasPrefix(Self.prefix) == true }
+        #expect(ours.count == 2, "\(ours)")
+        #expect(ours.first { $0["name"] as? String == domain.name }?["source"] as? String == "libvirt")
+        let handEntry = ours.first { $0["name"] as? String == handName }
+        #expect(handEntry?["source"] as? String == "procfs")
+        #expect(handEntry?["vcpus"] as? Int == 3)
+        #expect(handEntry?["pid"] as? Int == Int(hand.pid))
+    }
+
+    @Test("libvirtd killed and restarted, with a domain destroyed while it was down: the registry converges to libvirt's list")
+    func libvirtdRestart() async throws {
+        try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
+        let directory = try TemporaryDirectory()
+        let janitor = DomainJanitor()
+        let agent = try AgentUnderTest(env: Self.env, directory: directory.path)
+        let survivor = TestDomain(name: Self.uniqueName("survivor"), spinning: false)
+        let victim = TestDomain(name: Self.uniqueName("victim"), spinning: false)
+        for domain in [survivor, victim] {
+            janitor.track(domain)
+            try await domain.create(in: directory.path)
+        }
+        try await agent.waitFor("both domains from libvirt") {
+            let vms = await agent.vms()
+            return [survivor.name, victim.name].allSatisfy { name in
+                vms.contains { $0["name"] as? String == name && $0["source"] as? String == "libvirt" && $0["pid"] is Int }
+            }
+        }
+        let victimPID = try #require(await Self.entry(agent, victim.name)?["pid"] as? Int)
+
+        // libvirtd dies hard; the agent keeps serving and says libvirt is gone.
+        let daemons = try #require(LibvirtDaemon.pids(), "no libvirtd process")
+        for pid in daemons { kill(pid, SIGKILL) }
+        try await agent.waitFor("libvirt reported unavailable") {
+            guard let (_, json) = try? await agent.get("/health"), let health = json as? [String: Any],
+                let sources = health["sources"] as? [String: Any], let libvirt = sources["libvirt"] as? [String: Any]
+            else { return false }
+            return libvirt["available"] as? Bool == false
+        }
+        // Meanwhile a domain's QEMU dies too, and a new domain starts as soon as libvirtd is back.
+        kill(pid_t(victimPID), SIGKILL)
+        try await LibvirtDaemon.start()
+        let newcomer = TestDomain(name: Self.uniqueName("newcomer"), spinning: false)
+        janitor.track(newcomer)
+        try await newcomer.create(in: directory.path)
+
+        try await agent.waitFor("the registry to equal libvirt's list", seconds: 60) {
+            guard let libvirt = try? await Virsh.runningDomains(prefix: Self.prefix) else { return false }
+            let vms = await agent.vms().filter { ($0["name"] as? String)?.hasPrefix(Self.prefix) == true }
+            let names = Set(vms.compactMap { $0["name"] as? String })
+            return names == libvirt && vms.count == libvirt.count && vms.allSatisfy { $0["source"] as? String == "libvirt" }
+        }
+        let names = Set(await agent.vms().compactMap { $0["name"] as? String }.filter { $0.hasPrefix(Self.prefix) })
+        #expect(names == [survivor.name, newcomer.name])
+        #expect(agent.child.isRunning)
+        #expect(agent.log.components(separatedBy: "libvirt connection lost").count == 2, "logged once:\n\(agent.log)")
+    }
+}
+
+/// The system libvirtd, as the tests stop and start it.
+enum LibvirtDaemon {
+    static func pids() -> [pid_t]? {
+        let pids = ProcFSList.pids(named: "libvirtd")
+        return pids.isEmpty ? nil : pids
+    }
+
+    /// Starts libvirtd (as `make libvirtd` does) and waits until it answers.
+    static func start() async throws {
+        // A killed daemon's pid file lock goes with it; retry while the old one is being reaped.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if pids() == nil {
+                let daemon = try ChildProcess("libvirtd", executable: "/usr/sbin/libvirtd", arguments: ["--daemon"])
+                _ = await daemon.waitForExit(seconds: 30)
+            }
+            if await Virsh.isUp() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestFailure("libvirtd did not come back")
+    }
+}
+
+/// Processes by executable name, from /proc.
+enum ProcFSList {
+    static func pids(named name: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry),
+                let comm = try? String(contentsOfFile: "/proc/\(entry)/comm", encoding: .utf8)
+            else { return nil }
+            return comm.trimmingCharacters(in: .whitespacesAndNewlines) == name ? pid : nil
+        }
+    }
+}
