@@ -38,12 +38,12 @@ final class FixtureProc {
     }
 
     /// Rewrites `/proc/PID/stat` in place (same file, as the kernel's view changes under an open fd).
-    func setStat(pid: Int32, comm: String = "qemu-system-x86", cpuTicks: UInt64, startTime: UInt64) throws {
+    func setStat(pid: Int32, comm: String = "qemu-system-x86", state: String = "S", cpuTicks: UInt64, startTime: UInt64) throws {
         let user = cpuTicks / 2
         let system = cpuTicks - user
         // Fields 1..22 as the kernel writes them; 14 = utime, 15 = stime, 22 = starttime.
         let line =
-            "\(pid) (\(comm)) S 1 \(pid) \(pid) 0 -1 4194560 1000 0 0 0 \(user) \(system) 0 0 20 0 3 0 \(startTime) 123456789 2000 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 17 1 0 0 0 0 0\n"
+            "\(pid) (\(comm)) \(state) 1 \(pid) \(pid) 0 -1 4194560 1000 0 0 0 \(user) \(system) 0 0 20 0 3 0 \(startTime) 123456789 2000 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 17 1 0 0 0 0 0\n"
         let url = root.appendingPathComponent("\(pid)/stat")
         if let handle = try? FileHandle(forWritingTo: url) {
             try handle.truncate(atOffset: 0)

@@ -46,6 +46,24 @@ struct SamplingTests {
         #expect(result.changes.removed.map(\.name) + result.exited.map(\.name) == ["short"])
     }
 
+    @Test("a zombie (exited, not yet reaped) leaves the registry")
+    func zombie() throws {
+        let proc = try FixtureProc()
+        try proc.addProcess(pid: 65, arguments: ["qemu-system-x86_64", "-name", "undead"], startTime: 5)
+        let registry = VMRegistry()
+        let procfs = ProcFS(root: proc.path)
+        var round = SamplingRound(registry: registry, procfs: procfs, discovery: nil)
+        registry.upsert(
+            VMIdentity(name: "undead", uuid: nil, process: ProcessIdentity(pid: 65, startTimeTicks: 5), vcpus: 1, source: .libvirt),
+            nowUnixSeconds: 0
+        )
+        round.run()
+        #expect(registry.records().count == 1)
+        try proc.setStat(pid: 65, state: "Z", cpuTicks: 0, startTime: 5)
+        round.run()
+        #expect(registry.records().isEmpty)
+    }
+
     @Test("a reused PID is never mistaken for the old VM, even without a rescan")
     func pidReuse() throws {
         let proc = try FixtureProc()

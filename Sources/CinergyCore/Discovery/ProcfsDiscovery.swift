@@ -17,7 +17,7 @@ public struct ProcfsDiscovery: Sendable {
         for pid in procfs.processIDs() {
             guard let arguments = procfs.commandLine(of: pid),
                 let commandLine = QEMUCommandLine(arguments: arguments),
-                let stat = procfs.stat(of: pid)
+                let stat = procfs.stat(of: pid), !stat.hasExited
             else { continue }
             found.append(
                 VMIdentity(

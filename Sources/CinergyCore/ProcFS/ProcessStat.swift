@@ -8,13 +8,20 @@ public struct ProcessStat: Sendable, Equatable {
     /// identifies a process: a reused PID has another start time.
     public var startTimeTicks: UInt64
 
+    /// The state letter (field 3): `R`, `S`, `D`, `Z` (zombie), `X` (dead), …
+    public var state: UInt8
+
     /// User plus system time, in clock ticks.
     public var cpuTicks: UInt64 { userTicks &+ systemTicks }
 
-    public init(userTicks: UInt64, systemTicks: UInt64, startTimeTicks: UInt64) {
+    /// True once the process has exited, even if its parent has not reaped it yet.
+    public var hasExited: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") }
+
+    public init(userTicks: UInt64, systemTicks: UInt64, startTimeTicks: UInt64, state: UInt8 = UInt8(ascii: "S")) {
         self.userTicks = userTicks
         self.systemTicks = systemTicks
         self.startTimeTicks = startTimeTicks
+        self.state = state
     }
 
     /// Parses one `stat` line. The command name (field 2) sits in parentheses and may itself
@@ -27,6 +34,7 @@ public struct ProcessStat: Sendable, Equatable {
         var inNumber = false
         var user: UInt64?
         var system: UInt64?
+        var state: UInt8 = 0
         var index = close + 1
         while index < bytes.count {
             let byte = bytes[index]
@@ -37,7 +45,7 @@ public struct ProcessStat: Sendable, Equatable {
                     case 15: system = value
                     case 22:
                         guard let user, let system else { return nil }
-                        self.init(userTicks: user, systemTicks: system, startTimeTicks: value)
+                        self.init(userTicks: user, systemTicks: system, startTimeTicks: value, state: state)
                         return
                     default: break
                     }
@@ -50,6 +58,7 @@ public struct ProcessStat: Sendable, Equatable {
                 field += 1
                 inNumber = true
                 value = 0
+                if field == 3 { state = byte }
             }
             if field == 14 || field == 15 || field == 22 {
                 guard byte >= 0x30, byte <= 0x39 else { return nil }
@@ -61,7 +70,7 @@ public struct ProcessStat: Sendable, Equatable {
             index += 1
         }
         if inNumber, field == 22, let user, let system {
-            self.init(userTicks: user, systemTicks: system, startTimeTicks: value)
+            self.init(userTicks: user, systemTicks: system, startTimeTicks: value, state: state)
             return
         }
         return nil

@@ -22,8 +22,8 @@ public struct SamplingRound {
     }
 
     /// Runs discovery, then reads every registered VM's CPU time and records its usage since the
-    /// previous round. A VM whose process has exited (or whose PID now belongs to another process)
-    /// is removed. `monotonic` and `unix` default to the system clocks; tests pass their own.
+    /// previous round. A VM whose process has exited (a zombie not yet reaped counts as exited) or
+    /// whose PID now belongs to another process is removed. `monotonic` and `unix` default to the system clocks; tests pass their own.
     @discardableResult
     public mutating func run(
         monotonic: () -> Double = SystemClock.monotonicSeconds,
@@ -51,7 +51,7 @@ public struct SamplingRound {
                 result.exited.append(contentsOf: registry.remove(process: process).map { [$0] } ?? [])
                 continue
             }
-            guard let stat = file.read(), stat.startTimeTicks == process.startTimeTicks else {
+            guard let stat = file.read(), stat.startTimeTicks == process.startTimeTicks, !stat.hasExited else {
                 tracked[process] = nil
                 result.exited.append(contentsOf: registry.remove(process: process).map { [$0] } ?? [])
                 continue
