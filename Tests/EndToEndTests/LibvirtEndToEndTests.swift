@@ -60,6 +60,11 @@ struct LibvirtEndToEndTests {
         let gone = Kernel.monotonicSeconds() - destroyed
         // Seen by a client polling every 50 ms; a figure, not an assertion (see docs/BENCHMARKS.md).
         print("libvirt event path: visible \(Int(visible * 1000)) ms after `virsh create` returned, gone \(Int(gone * 1000)) ms after `virsh destroy`")
+
+        // SIGTERM with a live libvirt connection: a clean exit.
+        agent.child.signal(SIGTERM)
+        let exitStatus = await agent.child.waitForExit(seconds: 30)
+        #expect(exitStatus == 0, "agent log:\n\(agent.log)")
     }
 
     @Test("a spinning domain's cpu_usage matches libvirt's own cpu.time over the same window")
