@@ -11,12 +11,19 @@ public func buildRouter(
     startedAtUnixSeconds: Double = SystemClock.unixSeconds()
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: JSONErrorMiddleware(routes: [
-        "/power": [.get], "/carbon": [.get], "/vms": [.get], "/health": [.get],
-    ]))
+    let routes: [String: [HTTPRequest.Method]] = [
+        "/": [.get], "/power": [.get], "/carbon": [.get], "/vms": [.get], "/health": [.get], "/metrics": [.get],
+        "/history": [.get],
+    ]
+    let requests = RequestCounter(routes: Set(routes.keys))
+    router.add(middleware: RequestCountingMiddleware(counter: requests))
+    router.add(middleware: JSONErrorMiddleware(routes: routes))
     PowerRoutes(registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel)
         .add(to: router)
     VMRoutes(registry: registry, powerModel: configuration.powerModel).add(to: router)
+    HistoryRoutes(registry: registry, powerModel: configuration.powerModel).add(to: router)
+    MetricsRoutes(registry: registry, configuration: configuration, requests: requests).add(to: router)
+    DashboardRoutes().add(to: router)
     HealthRoutes(
         registry: registry,
         sampleIntervalSeconds: configuration.sampleIntervalSeconds,
@@ -28,10 +35,11 @@ public func buildRouter(
 /// The whole agent: the HTTP server plus the sampler (and any other `services`), ready to run.
 public func buildApplication(
     configuration: AgentConfiguration,
-    registry: VMRegistry = VMRegistry(),
+    registry: VMRegistry? = nil,
     services extraServices: [any Service] = [],
     logger: Logger
 ) -> some ApplicationProtocol {
+    let registry = registry ?? VMRegistry(accounting: configuration.accounting)
     let procfs = ProcFS(root: configuration.procRoot)
     let sampler = Sampler(
         registry: registry,

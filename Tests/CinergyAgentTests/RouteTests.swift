@@ -78,6 +78,7 @@ struct RouteTests {
                     Self.keyOrder(body) == [
                         "vm", "cpu_usage", "vm_cores", "server_cores", "cinergy_ratio", "static_power_watts",
                         "dynamic_power_watts", "total_power_watts", "uuid", "model_input", "sampled_at", "sample_interval_seconds",
+                        "energy_joules", "carbon_grams",
                     ]
                 )
                 let json = try Self.json(response.body)
@@ -106,6 +107,7 @@ struct RouteTests {
                 #expect(
                     Self.keyOrder(body) == [
                         "vm", "power_watts", "pue", "emission_factor_gco2_per_kwh", "carbon_intensity_gco2_per_hour", "uuid", "sampled_at",
+                        "energy_joules", "carbon_grams",
                     ]
                 )
                 let json = try Self.json(response.body)

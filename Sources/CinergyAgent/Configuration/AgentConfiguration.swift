@@ -70,6 +70,11 @@ public struct AgentConfiguration: Sendable, Equatable {
         )
     }
 
+    /// Energy and carbon accounting with these settings' models.
+    public var accounting: EnergyAccounting {
+        EnergyAccounting(power: powerModel, carbon: carbonModel)
+    }
+
     /// The carbon model these settings describe.
     public var carbonModel: CarbonModel {
         CarbonModel(pue: pue, emissionFactorGramsPerKilowattHour: emissionFactorGramsPerKilowattHour)

@@ -7,6 +7,10 @@ public struct VMRecord: Sendable, Equatable {
     public var history: [UsageSample]
     /// When the agent first saw the VM, in seconds since the Unix epoch.
     public var firstSeenUnixSeconds: Double
+    /// Energy used since the agent first saw the VM, in joules (isolated power × time).
+    public var energyJoules: Double
+    /// Carbon emitted since the agent first saw the VM, in grams of CO2-equivalent.
+    public var carbonGrams: Double
 
     public var name: String { identity.name }
 

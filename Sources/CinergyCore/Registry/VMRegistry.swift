@@ -10,12 +10,16 @@ import Synchronization
 public final class VMRegistry: Sendable {
     /// How many samples each VM keeps.
     public let historyLength: Int
+    /// Turns samples into energy and carbon counters; nil leaves them at 0.
+    public let accounting: EnergyAccounting?
 
     private struct Entry {
         var identity: VMIdentity
         var usage: UsageSample?
         var history: [UsageSample] = []
         var firstSeenUnixSeconds: Double
+        var energyJoules = 0.0
+        var carbonGrams = 0.0
     }
 
     private struct State {
@@ -37,8 +41,9 @@ public final class VMRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    public init(historyLength: Int = 60) {
+    public init(historyLength: Int = 60, accounting: EnergyAccounting? = nil) {
         self.historyLength = max(1, historyLength)
+        self.accounting = accounting
     }
 
     // MARK: Sources
@@ -146,11 +151,20 @@ public final class VMRegistry: Sendable {
         state.withLock { Array($0.owners.keys) }
     }
 
-    /// Stores one round of samples; samples for processes no longer registered are ignored.
+    /// Stores one round of samples and adds each VM's energy and carbon over its interval to its
+    /// counters; samples for processes no longer registered are ignored.
     public func record(_ samples: [(ProcessIdentity, UsageSample)], round: SampleRound) {
         state.withLock { state in
             for (process, sample) in samples {
                 guard let key = state.owners[process], var entry = state.entries[key] else { continue }
+                if let accounting {
+                    let usage = entry.identity.state == .paused ? 0 : sample.cpuUsagePercent
+                    let (joules, grams) = accounting.increments(
+                        cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds
+                    )
+                    entry.energyJoules += joules
+                    entry.carbonGrams += grams
+                }
                 entry.usage = sample
                 if entry.history.count >= historyLength {
                     entry.history.removeFirst(entry.history.count - historyLength + 1)
@@ -216,7 +230,9 @@ public final class VMRegistry: Sendable {
             identity: entry.identity,
             usage: entry.usage,
             history: entry.history,
-            firstSeenUnixSeconds: entry.firstSeenUnixSeconds
+            firstSeenUnixSeconds: entry.firstSeenUnixSeconds,
+            energyJoules: entry.energyJoules,
+            carbonGrams: entry.carbonGrams
         )
     }
 }

@@ -12,8 +12,8 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
         router.get("/carbon") { request, _ in try carbon(request) }
     }
 
-    /// The seed's fields in the seed's order, then `uuid`, `model_input`, `sampled_at` and
-    /// `sample_interval_seconds`.
+    /// The seed's fields in the seed's order, then `uuid`, `model_input`, `sampled_at`,
+    /// `sample_interval_seconds`, and the VM's energy and carbon so far.
     func power(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
         let estimate = powerModel.estimate(cpuUsagePercent: usage.cpuUsagePercent, vmCores: record.identity.vcpus)
@@ -31,11 +31,14 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("model_input", powerModel.input.rawValue)
             json.field("sampled_at", Timestamp.rfc3339(unixSeconds: usage.sampledAtUnixSeconds))
             json.field("sample_interval_seconds", usage.intervalSeconds)
+            json.field("energy_joules", record.energyJoules)
+            json.field("carbon_grams", record.carbonGrams)
         }
         return JSONResponse.make(json.text)
     }
 
-    /// The seed's fields in the seed's order, then `uuid` and `sampled_at`.
+    /// The seed's fields in the seed's order, then `uuid`, `sampled_at`, and the VM's energy and
+    /// carbon so far.
     func carbon(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
         let watts = powerModel.estimate(cpuUsagePercent: usage.cpuUsagePercent, vmCores: record.identity.vcpus).totalWatts
@@ -48,6 +51,8 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("carbon_intensity_gco2_per_hour", carbonModel.gramsPerHour(powerWatts: watts))
             json.field("uuid", record.identity.uuid)
             json.field("sampled_at", Timestamp.rfc3339(unixSeconds: usage.sampledAtUnixSeconds))
+            json.field("energy_joules", record.energyJoules)
+            json.field("carbon_grams", record.carbonGrams)
         }
         return JSONResponse.make(json.text)
     }

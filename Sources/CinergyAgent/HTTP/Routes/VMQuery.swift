@@ -5,6 +5,12 @@ import Hummingbird
 enum VMQuery {
     /// The VM named by `?vm=` (a name, a UUID or `pid:N`), or the 4xx that explains why not.
     static func resolve(_ request: Request, in registry: VMRegistry) throws(APIError) -> (VMRecord, UsageSample) {
+        let (record, usage) = try resolve(request, in: registry, requireUsage: true)
+        return (record, usage!)
+    }
+
+    /// The VM named by `?vm=`; with `requireUsage`, one without a sample yet is a 404 too.
+    static func resolve(_ request: Request, in registry: VMRegistry, requireUsage: Bool) throws(APIError) -> (VMRecord, UsageSample?) {
         let values = try QueryParameters(request.uri.query).values("vm")
         guard let key = values.first else {
             throw APIError(.badRequest, "missing query parameter 'vm' (a VM name, UUID or pid:N)")
@@ -28,6 +34,7 @@ enum VMQuery {
             )
         case .found(let record):
             guard let usage = record.effectiveUsage else {
+                if !requireUsage { return (record, nil) }
                 throw APIError(
                     .notFound,
                     "VM '\(key)' has no CPU usage yet: it was found less than one sample interval ago; retry shortly"

@@ -1,0 +1,48 @@
+import CinergyCore
+import Hummingbird
+
+/// `GET /history` and `GET /history?vm=`: the samples each VM keeps (the last minute at the
+/// default interval), with the power of each, oldest first.
+struct HistoryRoutes<Context: RequestContext>: Sendable {
+    let registry: VMRegistry
+    let powerModel: PowerModel
+
+    func add(to router: Router<Context>) {
+        router.get("/history") { request, _ in try history(request) }
+    }
+
+    func history(_ request: Request) throws(APIError) -> Response {
+        let values = try QueryParameters(request.uri.query).values("vm")
+        let records: [VMRecord]
+        if values.isEmpty {
+            records = registry.records()
+        } else {
+            let (record, _) = try VMQuery.resolve(request, in: registry, requireUsage: false)
+            records = [record]
+        }
+        var json = JSONWriter()
+        json.array { json in
+            for record in records {
+                json.object { json in
+                    json.field("name", record.name)
+                    json.field("uuid", record.identity.uuid)
+                    json.key("samples")
+                    json.array { json in
+                        for sample in record.history {
+                            let usage = record.identity.state == .paused ? 0 : sample.cpuUsagePercent
+                            json.object { json in
+                                json.field("sampled_at", Timestamp.rfc3339(unixSeconds: sample.sampledAtUnixSeconds))
+                                json.field("cpu_usage", usage)
+                                json.field(
+                                    "total_power_watts",
+                                    powerModel.estimate(cpuUsagePercent: usage, vmCores: record.identity.vcpus).totalWatts
+                                )
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return JSONResponse.make(json.text)
+    }
+}

@@ -1,0 +1,103 @@
+import CinergyCore
+import Hummingbird
+
+/// `GET /metrics`: the registry and the agent in the Prometheus text format.
+///
+/// Written straight from a registry snapshot at scrape time rather than through swift-metrics: the
+/// per-VM values (power, energy and carbon counters) already live in the registry, so there is no
+/// second copy to keep in step, and a VM that leaves simply stops being written (no stale series
+/// to unregister).
+struct MetricsRoutes<Context: RequestContext>: Sendable {
+    let registry: VMRegistry
+    let configuration: AgentConfiguration
+    let requests: RequestCounter
+
+    func add(to router: Router<Context>) {
+        router.get("/metrics") { _, _ in metrics() }
+    }
+
+    func metrics() -> Response {
+        let records = registry.records()
+        let status = registry.status()
+        let model = configuration.powerModel
+        var out = PrometheusText()
+
+        func perVM(_ name: String, type: String, help: String, _ value: (VMRecord) -> Double?) {
+            out.family(name, type: type, help: help)
+            for record in records {
+                guard let value = value(record) else { continue }
+                out.sample(name, ["vm": record.name, "uuid": record.identity.uuid ?? ""], value)
+            }
+        }
+        let estimates = Dictionary(
+            records.compactMap { record in
+                record.effectiveUsage.map {
+                    (record.identity.key, model.estimate(cpuUsagePercent: $0.cpuUsagePercent, vmCores: record.identity.vcpus))
+                }
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        perVM("cinergy_vm_power_watts", type: "gauge", help: "Isolated power of the VM (static + dynamic), in watts.") {
+            estimates[$0.identity.key]?.totalWatts
+        }
+        perVM("cinergy_vm_static_power_watts", type: "gauge", help: "The VM's share of the host's idle power, in watts.") {
+            estimates[$0.identity.key]?.staticWatts
+        }
+        perVM("cinergy_vm_dynamic_power_watts", type: "gauge", help: "The VM's dynamic power, in watts.") {
+            estimates[$0.identity.key]?.dynamicWatts
+        }
+        perVM("cinergy_vm_cpu_usage_ratio", type: "gauge", help: "CPU used by the VM over the last sample interval (1 = one host core busy).") {
+            $0.effectiveUsage.map { $0.cpuUsagePercent / 100 }
+        }
+        perVM("cinergy_vm_vcpus", type: "gauge", help: "vCPUs of the VM (libvirt's live count, or QEMU's -smp).") { Double($0.identity.vcpus) }
+        perVM("cinergy_vm_energy_joules_total", type: "counter", help: "Energy of the VM's isolated power since the agent first saw it, in joules.") {
+            $0.energyJoules
+        }
+        perVM("cinergy_vm_carbon_grams_total", type: "counter", help: "Carbon emitted by the VM since the agent first saw it, in grams CO2eq.") {
+            $0.carbonGrams
+        }
+        out.family("cinergy_vm_info", type: "gauge", help: "Where each VM comes from and its state (always 1).")
+        for record in records {
+            out.sample(
+                "cinergy_vm_info",
+                [
+                    "vm": record.name, "uuid": record.identity.uuid ?? "", "source": record.identity.source.rawValue,
+                    "state": record.identity.state.rawValue,
+                ],
+                1
+            )
+        }
+
+        out.family("cinergy_vms", type: "gauge", help: "VMs tracked, by the source they come from.")
+        for source in VMSource.allCases {
+            out.sample("cinergy_vms", ["source": source.rawValue], Double(status.vmCountBySource[source] ?? 0))
+        }
+        out.family("cinergy_server_cores", type: "gauge", help: "CPUs of the host that idle power is shared across.")
+        out.sample("cinergy_server_cores", Double(configuration.serverCores))
+        out.family("cinergy_cinergy_ratio", type: "gauge", help: "Share of dynamic power attributed to a VM.")
+        out.sample("cinergy_cinergy_ratio", configuration.cinergyRatio)
+        out.family("cinergy_pue", type: "gauge", help: "Datacenter power usage effectiveness.")
+        out.sample("cinergy_pue", configuration.pue)
+        out.family("cinergy_emission_factor_grams_per_kilowatt_hour", type: "gauge", help: "Grid carbon intensity, gCO2eq per kWh.")
+        out.sample("cinergy_emission_factor_grams_per_kilowatt_hour", configuration.emissionFactorGramsPerKilowattHour)
+        if let round = status.lastSample {
+            out.family("cinergy_sample_duration_seconds", type: "gauge", help: "How long the last discovery and sampling round took.")
+            out.sample("cinergy_sample_duration_seconds", round.durationSeconds)
+            out.family("cinergy_last_sample_timestamp_seconds", type: "gauge", help: "When the last sampling round ended (Unix time).")
+            out.sample("cinergy_last_sample_timestamp_seconds", round.finishedAtUnixSeconds)
+        }
+        if configuration.libvirtURI != nil {
+            out.family("cinergy_libvirt_connected", type: "gauge", help: "1 while the agent is connected to libvirt.")
+            out.sample("cinergy_libvirt_connected", status.sources[.libvirt]?.available == true ? 1 : 0)
+        }
+        out.family("cinergy_http_requests_total", type: "counter", help: "HTTP requests answered, by route and status.")
+        for (key, count) in requests.snapshot() {
+            out.sample("cinergy_http_requests_total", ["route": key.route, "status": String(key.status)], Double(count))
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: out.text))
+        )
+    }
+}
