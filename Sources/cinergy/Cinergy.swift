@@ -50,6 +50,8 @@ struct Cinergy: AsyncParsableCommand {
     var libvirtURI: String?
     @Option(name: .customLong("procfs-discovery"), help: "PROCFS_DISCOVERY")
     var procfsDiscovery: String?
+    @Option(name: .customLong("metrics-nova-labels"), help: "METRICS_NOVA_LABELS")
+    var metricsNovaLabels: String?
     @Option(name: .customLong("proc-root"), help: "PROC_ROOT")
     var procRoot: String?
     @Option(name: .customLong("log-level"), help: "LOG_LEVEL")
@@ -60,7 +62,8 @@ struct Cinergy: AsyncParsableCommand {
             (.regCoeff, regCoeff), (.cinergyRatio, cinergyRatio), (.serverCores, serverCores), (.dcPUE, dcPUE),
             (.emissionFactor, emissionFactor), (.modelInput, modelInput), (.bindAddress, bindAddress),
             (.port, port), (.sampleInterval, sampleInterval), (.libvirtURI, libvirtURI),
-            (.procfsDiscovery, procfsDiscovery), (.procRoot, procRoot), (.logLevel, logLevel),
+            (.procfsDiscovery, procfsDiscovery), (.metricsNovaLabels, metricsNovaLabels), (.procRoot, procRoot),
+            (.logLevel, logLevel),
         ]
         var overrides: [String: String] = [:]
         for case (let variable, let value?) in given { overrides[variable.name] = value }

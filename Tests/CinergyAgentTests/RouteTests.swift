@@ -223,3 +223,89 @@ struct RouteTests {
         }
     }
 }
+
+@Suite("HTTP API: metrics and history")
+struct MetricsRouteTests {
+    @Test("GET /metrics: Prometheus text, per-VM series labelled by name and UUID only, host and agent metrics")
+    func metrics() async throws {
+        let registry = RouteTests.registry()
+        let app = Application(router: buildRouter(configuration: RouteTests.configuration, registry: registry))
+        try await app.test(.router) { client in
+            _ = try await client.execute(uri: "/power?vm=my-vm", method: .get)
+            _ = try await client.execute(uri: "/nope/\(UUID().uuidString)", method: .get)
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+                let text = String(buffer: response.body)
+                #expect(text.contains("# TYPE cinergy_vm_power_watts gauge"))
+                #expect(text.contains("cinergy_vm_power_watts{vm=\"my-vm\",uuid=\"f2319f2b-7d0c-4f6c-9c43-1a2b3c4d5e6f\"} 13.75"))
+                #expect(text.contains("cinergy_vm_static_power_watts{vm=\"my-vm\",uuid=\"f2319f2b-7d0c-4f6c-9c43-1a2b3c4d5e6f\"} 2.5"))
+                #expect(text.contains("cinergy_vm_cpu_usage_ratio{vm=\"my-vm\",uuid=\"f2319f2b-7d0c-4f6c-9c43-1a2b3c4d5e6f\"} 0.015"))
+                #expect(text.contains("cinergy_vm_vcpus{vm=\"fresh\",uuid=\"\"} 1"))
+                #expect(text.contains("# TYPE cinergy_vm_energy_joules_total counter"))
+                #expect(text.contains("# TYPE cinergy_vm_carbon_grams_total counter"))
+                #expect(text.contains("cinergy_vm_info{vm=\"sleepy\",uuid=\"\",source=\"procfs\",state=\"paused\"} 1"))
+                #expect(text.contains("cinergy_server_cores 16"))
+                #expect(text.contains("cinergy_pue 1.3"))
+                #expect(text.contains("cinergy_vms{source=\"procfs\"} 6"))
+                #expect(text.contains("cinergy_http_requests_total{route=\"/power\",status=\"200\"} 1"))
+                #expect(text.contains("cinergy_http_requests_total{route=\"other\",status=\"404\"} 1"))
+                // No PIDs or command lines as labels, and a VM without a sample has no power series.
+                #expect(!text.contains("pid="))
+                #expect(!text.contains("cinergy_vm_power_watts{vm=\"fresh\""))
+                // Every sample line parses as name{labels} value.
+                for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                    #expect(line.split(separator: " ").last.flatMap { Double($0) } != nil, "\(line)")
+                }
+            }
+        }
+    }
+
+    @Test("label values are escaped, and Nova labels appear only when enabled")
+    func novaLabelsAndEscaping() async throws {
+        let registry = VMRegistry()
+        registry.upsert(
+            VMIdentity(
+                name: "we\"ird\\name\n", uuid: "0000aaaa-0000-0000-0000-000000000001",
+                process: ProcessIdentity(pid: 1, startTimeTicks: 1), vcpus: 1, source: .libvirt,
+                nova: NovaInstance(displayName: "shop", projectID: "p1", projectName: "retail", flavorName: "m1.tiny")
+            ),
+            nowUnixSeconds: 0
+        )
+        var configuration = RouteTests.configuration
+        for enabled in [false, true] {
+            configuration.metricsNovaLabels = enabled
+            let app = Application(router: buildRouter(configuration: configuration, registry: registry))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/metrics", method: .get) { response in
+                    let text = String(buffer: response.body)
+                    #expect(text.contains("vm=\"we\\\"ird\\\\name\\n\""))
+                    #expect(text.contains("nova_project_name=\"retail\"") == enabled)
+                    #expect(text.contains("nova_flavor=\"m1.tiny\"") == enabled)
+                }
+            }
+        }
+    }
+
+    @Test("GET /history lists each VM's samples with power; ?vm= narrows it")
+    func history() async throws {
+        let app = Application(router: buildRouter(configuration: RouteTests.configuration, registry: RouteTests.registry()))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/history?vm=my-vm", method: .get) { response in
+                #expect(response.status == .ok)
+                let list = try #require(JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [[String: Any]])
+                #expect(list.count == 1)
+                let samples = try #require(list[0]["samples"] as? [[String: Any]])
+                #expect(samples.count == 1)
+                #expect(samples[0]["total_power_watts"] as? Double == 13.75)
+            }
+            try await client.execute(uri: "/history", method: .get) { response in
+                let list = try #require(JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [[String: Any]])
+                #expect(list.count == 6)
+            }
+            try await client.execute(uri: "/history?vm=fresh", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+}

@@ -206,3 +206,36 @@ extension RegistryMergeTests {
         #expect(registry.records().map(\.name) == ["vm"])
     }
 }
+
+@Suite("Energy and carbon counters")
+struct EnergyCounterTests {
+    @Test("each sample adds power × interval; a paused VM keeps only its static share; counters follow a takeover")
+    func integrate() {
+        // f(x) = 10 + x, ratio 1, 4 server cores: a 2-vCPU VM at 50 % draws 5 W static + 50 W dynamic.
+        let accounting = EnergyAccounting(
+            power: PowerModel(polynomial: Polynomial(coefficients: [10, 1]), cinergyRatio: 1, serverCores: 4),
+            carbon: CarbonModel(pue: 1.5, emissionFactorGramsPerKilowattHour: 400)
+        )
+        let registry = VMRegistry(accounting: accounting)
+        let process = ProcessIdentity(pid: 5, startTimeTicks: 1)
+        registry.upsert(VMIdentity(name: "vm", uuid: "u", process: process, vcpus: 2, source: .procfs), nowUnixSeconds: 0)
+        func sample(_ usage: Double, seconds: Double) {
+            registry.record(
+                [(process, UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: 0, intervalSeconds: seconds))],
+                round: SampleRound(finishedAtUnixSeconds: 0, durationSeconds: 0, vmCount: 1)
+            )
+        }
+        sample(50, seconds: 2)
+        var record = registry.records()[0]
+        #expect(record.energyJoules == 110)
+        #expect(abs(record.carbonGrams - 110.0 / 3.6e6 * 1.5 * 400) < 1e-12)
+
+        // libvirt takes the VM over and pauses it: the counters carry on, only static power is added.
+        registry.upsert(
+            VMIdentity(name: "vm", uuid: "u", process: process, vcpus: 2, source: .libvirt, state: .paused), nowUnixSeconds: 1
+        )
+        sample(50, seconds: 2)
+        record = registry.records()[0]
+        #expect(record.energyJoules == 120)
+    }
+}

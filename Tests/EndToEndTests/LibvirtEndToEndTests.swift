@@ -138,6 +138,49 @@ struct LibvirtEndToEndTests {
         #expect(handEntry?["pid"] as? Int == Int(hand.pid))
     }
 
+    @Test("OpenStack: Nova metadata in the domain XML shows in /vms and, when enabled, as metric labels; vm= takes the UUID")
+    func novaIdentity() async throws {
+        try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
+        let directory = try TemporaryDirectory()
+        let janitor = DomainJanitor()
+        let agent = try AgentUnderTest(env: Self.env.merging(["METRICS_NOVA_LABELS": "true"]) { $1 }, directory: directory.path)
+        // Nova names the domain instance-XXXXXXXX; the domain UUID is the instance id.
+        let instance = "\(Self.prefix)-instance-0000002a"
+        let nova = """
+            <nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
+              <nova:package version="27.1.0"/>
+              <nova:name>shop-frontend</nova:name>
+              <nova:creationTime>2026-11-28 10:00:00</nova:creationTime>
+              <nova:flavor name="m1.tiny"><nova:memory>32</nova:memory><nova:disk>1</nova:disk><nova:swap>0</nova:swap>\
+            <nova:ephemeral>0</nova:ephemeral><nova:vcpus>1</nova:vcpus></nova:flavor>
+              <nova:owner>
+                <nova:user uuid="9f1c2d3e4b5a69788796a5b4c3d2e1f0">alice</nova:user>
+                <nova:project uuid="3a2b1c0d9e8f77665544332211009988">retail</nova:project>
+              </nova:owner>
+              <nova:root type="image" uuid="6b8e3c1a-0000-4000-8000-1234567890ab"/>
+            </nova:instance>
+            """
+        let domain = TestDomain(name: instance, spinning: false, metadata: nova)
+        janitor.track(domain)
+        try await domain.create(in: directory.path)
+        try await agent.waitFor("\(instance) with a usage") { await Self.entry(agent, instance)?["cpu_usage"] is Double }
+        let entry = try #require(await Self.entry(agent, instance))
+        let novaEntry = try #require(entry["nova"] as? [String: Any])
+        #expect(novaEntry["name"] as? String == "shop-frontend")
+        #expect(novaEntry["project_id"] as? String == "3a2b1c0d9e8f77665544332211009988")
+        #expect(novaEntry["project_name"] as? String == "retail")
+        #expect(novaEntry["user_name"] as? String == "alice")
+        #expect(novaEntry["flavor"] as? String == "m1.tiny")
+
+        let (status, json) = try await agent.get("/power?vm=\(domain.uuid.uppercased())")
+        #expect(status == 200)
+        #expect((json as? [String: Any])?["vm"] as? String == instance)
+
+        let (_, metrics) = try await agent.getText("/metrics")
+        #expect(metrics.contains("cinergy_vm_power_watts{vm=\"\(instance)\",uuid=\"\(domain.uuid)\",nova_name=\"shop-frontend\","))
+        #expect(metrics.contains("nova_project_name=\"retail\",nova_flavor=\"m1.tiny\"}"))
+    }
+
     @Test("libvirtd killed and restarted, with a domain destroyed while it was down: the registry converges to libvirt's list")
     func libvirtdRestart() async throws {
         try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
@@ -157,11 +200,24 @@ struct LibvirtEndToEndTests {
             }
         }
         let victimPID = try #require(await Self.entry(agent, victim.name)?["pid"] as? Int)
+        try await agent.waitFor("the survivor's energy counter running") {
+            (await Self.entry(agent, survivor.name)?["energy_joules"] as? Double ?? 0) > 0
+        }
+        // The survivor's energy counter never goes backwards, through the restart and resync.
+        var lastEnergy = 0.0
+        var energyWentBack = false
+        func watchEnergy() async {
+            guard let energy = await Self.entry(agent, survivor.name)?["energy_joules"] as? Double else { return }
+            if energy < lastEnergy { energyWentBack = true }
+            lastEnergy = energy
+        }
+        await watchEnergy()
 
         // libvirtd dies hard; the agent keeps serving and says libvirt is gone.
         let daemons = try #require(LibvirtDaemon.pids(), "no libvirtd process")
         for pid in daemons { kill(pid, SIGKILL) }
         try await agent.waitFor("libvirt reported unavailable") {
+            await watchEnergy()
             guard let (_, json) = try? await agent.get("/health"), let health = json as? [String: Any],
                 let sources = health["sources"] as? [String: Any], let libvirt = sources["libvirt"] as? [String: Any]
             else { return false }
@@ -175,6 +231,7 @@ struct LibvirtEndToEndTests {
         try await newcomer.create(in: directory.path)
 
         try await agent.waitFor("the registry to equal libvirt's list", seconds: 60) {
+            await watchEnergy()
             guard let libvirt = try? await Virsh.runningDomains(prefix: Self.prefix) else { return false }
             let vms = await agent.vms().filter { ($0["name"] as? String)?.hasPrefix(Self.prefix) == true }
             let names = Set(vms.compactMap { $0["name"] as? String })
@@ -182,6 +239,9 @@ struct LibvirtEndToEndTests {
         }
         let names = Set(await agent.vms().compactMap { $0["name"] as? String }.filter { $0.hasPrefix(Self.prefix) })
         #expect(names == [survivor.name, newcomer.name])
+        await watchEnergy()
+        #expect(!energyWentBack)
+        #expect(lastEnergy > 0)
         #expect(agent.child.isRunning)
         #expect(agent.log.components(separatedBy: "libvirt connection lost").count == 2, "logged once:\n\(agent.log)")
     }

@@ -104,18 +104,14 @@ extension AgentConfiguration {
             if text.lowercased() == "none" { return .some(nil) }
             return isLibvirtURI(text) ? .some(text) : nil
         }
-        let procfsDiscovery: Bool? = check(.procfsDiscovery, default: true) { text in
-            switch text.lowercased() {
-            case "true", "yes", "1", "on": true
-            case "false", "no", "0", "off": false
-            default: nil
-            }
-        }
+        let procfsDiscovery: Bool? = check(.procfsDiscovery, default: true, boolean)
+        let metricsNovaLabels: Bool? = check(.metricsNovaLabels, default: false, boolean)
         let procRoot: String? = check(.procRoot, default: "/proc") { isReadableDirectory($0) ? $0 : nil }
         let logLevel: Logger.Level? = check(.logLevel, default: .info) { Logger.Level(rawValue: $0.lowercased()) }
 
         guard errors.isEmpty, let coefficients, let ratio, let serverCores, let pue, let emission, let modelInput,
-            let bindAddress, let port, let interval, let libvirtURI, let procfsDiscovery, let procRoot, let logLevel
+            let bindAddress, let port, let interval, let libvirtURI, let procfsDiscovery, let metricsNovaLabels, let procRoot,
+            let logLevel
         else {
             throw ConfigurationErrors(errors)
         }
@@ -131,9 +127,19 @@ extension AgentConfiguration {
             sampleIntervalSeconds: interval,
             libvirtURI: libvirtURI,
             procfsDiscovery: procfsDiscovery,
+            metricsNovaLabels: metricsNovaLabels,
             procRoot: procRoot,
             logLevel: logLevel
         )
+    }
+
+    /// `true`/`false` (also `yes`/`no`, `on`/`off`, `1`/`0`), any case.
+    static func boolean(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "1", "on": true
+        case "false", "no", "0", "off": false
+        default: nil
+        }
     }
 
     /// A finite decimal number; nil for anything else (including `nan`, `inf`, hex and overflow).

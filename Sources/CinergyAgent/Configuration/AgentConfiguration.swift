@@ -25,6 +25,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var libvirtURI: String?
     /// Whether the procfs scan looks for QEMUs every interval (`PROCFS_DISCOVERY`).
     public var procfsDiscovery: Bool
+    /// Whether per-VM metrics carry Nova labels (`METRICS_NOVA_LABELS`).
+    public var metricsNovaLabels: Bool
     /// Where procfs is mounted (`PROC_ROOT`).
     public var procRoot: String
     /// Least severe log level printed (`LOG_LEVEL`).
@@ -42,6 +44,7 @@ public struct AgentConfiguration: Sendable, Equatable {
         sampleIntervalSeconds: Double = 1,
         libvirtURI: String? = "qemu:///system",
         procfsDiscovery: Bool = true,
+        metricsNovaLabels: Bool = false,
         procRoot: String = "/proc",
         logLevel: Logger.Level = .info
     ) {
@@ -56,6 +59,7 @@ public struct AgentConfiguration: Sendable, Equatable {
         self.sampleIntervalSeconds = sampleIntervalSeconds
         self.libvirtURI = libvirtURI
         self.procfsDiscovery = procfsDiscovery
+        self.metricsNovaLabels = metricsNovaLabels
         self.procRoot = procRoot
         self.logLevel = logLevel
     }

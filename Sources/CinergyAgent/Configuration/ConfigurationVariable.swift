@@ -89,6 +89,12 @@ extension ConfigurationVariable {
         rule: "must be true or false",
         defaultValue: "true"
     )
+    public static let metricsNovaLabels = ConfigurationVariable(
+        name: "METRICS_NOVA_LABELS",
+        summary: "Add OpenStack Nova labels (nova_name, nova_project_id, nova_project_name, nova_flavor) to per-VM metrics",
+        rule: "must be true or false",
+        defaultValue: "false"
+    )
     public static let logLevel = ConfigurationVariable(
         name: "LOG_LEVEL",
         summary: "Least severe log level printed",
@@ -99,6 +105,7 @@ extension ConfigurationVariable {
     /// Every variable, in the order the README lists them.
     public static let all: [ConfigurationVariable] = [
         .regCoeff, .cinergyRatio, .serverCores, .dcPUE, .emissionFactor, .modelInput,
-        .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .procRoot, .logLevel,
+        .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .procRoot,
+        .logLevel,
     ]
 }

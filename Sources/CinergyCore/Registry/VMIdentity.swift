@@ -24,6 +24,8 @@ public struct VMIdentity: Sendable, Equatable {
     public var vcpus: Int
     public var source: VMSource
     public var state: VMState
+    /// OpenStack's names for the VM, when libvirt's domain carries Nova metadata.
+    public var nova: NovaInstance?
 
     public init(
         name: String,
@@ -31,7 +33,8 @@ public struct VMIdentity: Sendable, Equatable {
         process: ProcessIdentity?,
         vcpus: Int,
         source: VMSource,
-        state: VMState = .running
+        state: VMState = .running,
+        nova: NovaInstance? = nil
     ) {
         self.name = name
         self.uuid = uuid
@@ -39,6 +42,7 @@ public struct VMIdentity: Sendable, Equatable {
         self.vcpus = vcpus
         self.source = source
         self.state = state
+        self.nova = nova
     }
 }
 

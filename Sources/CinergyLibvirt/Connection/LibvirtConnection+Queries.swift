@@ -217,8 +217,30 @@ extension LibvirtConnection {
             uuid: uuid,
             id: DomainPointer.id(domain),
             state: DomainState(rawValue: state),
-            vcpusCurrent: liveVcpuCount(of: domain)
+            vcpusCurrent: liveVcpuCount(of: domain),
+            novaInstanceXML: novaInstanceXML(of: domain)
         )
+    }
+
+    /// Namespaces OpenStack Nova writes its `<nova:instance>` metadata under, newest first.
+    static let novaNamespaces = [
+        "http://openstack.org/xmlns/libvirt/nova/1.1",
+        "http://openstack.org/xmlns/libvirt/nova/1.0",
+    ]
+
+    /// Nova's metadata element of a domain: `virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
+    /// namespace, 0)` for each Nova namespace; nil when there is none (`VIR_ERR_NO_DOMAIN_METADATA`)
+    /// or the driver cannot say. The returned string is released with `free()`.
+    static func novaInstanceXML(of domain: OpaquePointer) -> String? {
+        for namespace in novaNamespaces {
+            if let xml = virDomainGetMetadata(domain, Int32(VIR_DOMAIN_METADATA_ELEMENT.rawValue), namespace, 0) {
+                defer { free(xml) }
+                return String(cString: xml)
+            }
+            // A missing element is the common case, not a failure.
+            virResetLastError()
+        }
+        return nil
     }
 
     /// The running domain's vCPU count: `virDomainGetVcpusFlags(dom, VIR_DOMAIN_VCPU_LIVE)`, or

@@ -10,13 +10,16 @@ public struct DomainInfo: Sendable, Hashable {
     public var state: DomainState
     /// The number of vCPUs the running domain has now, nil when libvirt would not say.
     public var vcpusCurrent: Int?
+    /// OpenStack Nova's `<nova:instance>` element from the domain's `<metadata>`, when present.
+    public var novaInstanceXML: String?
 
     /// Creates a description from its parts.
-    public init(name: String, uuid: String, id: Int32, state: DomainState, vcpusCurrent: Int?) {
+    public init(name: String, uuid: String, id: Int32, state: DomainState, vcpusCurrent: Int?, novaInstanceXML: String? = nil) {
         self.name = name
         self.uuid = uuid
         self.id = id
         self.state = state
         self.vcpusCurrent = vcpusCurrent
+        self.novaInstanceXML = novaInstanceXML
     }
 }

@@ -243,7 +243,8 @@ public struct LibvirtSource: Service, CustomStringConvertible {
             process: located?.process,
             vcpus: info.vcpusCurrent ?? located?.commandLine.vcpus ?? 1,
             source: .libvirt,
-            state: state
+            state: state,
+            nova: info.novaInstanceXML.flatMap(NovaInstance.init(xml:))
         )
     }
 

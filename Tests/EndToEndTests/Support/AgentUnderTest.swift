@@ -46,6 +46,14 @@ final class AgentUnderTest: @unchecked Sendable {
         return (status, try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
     }
 
+    /// GETs `path` and returns the status and the body as text.
+    func getText(_ path: String) async throws -> (status: Int, body: String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.timeoutInterval = 10
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
     /// `GET /vms` as a list of objects; empty while the server is not up yet.
     func vms() async -> [[String: Any]] {
         guard let (status, json) = try? await get("/vms"), status == 200 else { return [] }

@@ -57,13 +57,16 @@ struct TestDomain {
     let vcpus: Int
     let maximumVcpus: Int
     let spinning: Bool
+    /// Elements for the domain's `<metadata>`, such as Nova's `<nova:instance>`.
+    let metadata: String?
 
-    init(name: String, vcpus: Int = 1, maximumVcpus: Int? = nil, spinning: Bool = true) {
+    init(name: String, vcpus: Int = 1, maximumVcpus: Int? = nil, spinning: Bool = true, metadata: String? = nil) {
         self.name = name
         self.uuid = UUID().uuidString.lowercased()
         self.vcpus = vcpus
         self.maximumVcpus = maximumVcpus ?? vcpus
         self.spinning = spinning
+        self.metadata = metadata
     }
 
     /// Writes the boot image and the XML into `directory`, then `virsh create`s the domain.
@@ -79,6 +82,7 @@ struct TestDomain {
             <domain type='qemu'>
               <name>\(name)</name>
               <uuid>\(uuid)</uuid>
+              \(metadata.map { "<metadata>\($0)</metadata>" } ?? "")
               <memory unit='MiB'>32</memory>
               <vcpu placement='static' current='\(vcpus)'>\(maximumVcpus)</vcpu>
               <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='fd'/></os>

@@ -22,11 +22,23 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         let model = configuration.powerModel
         var out = PrometheusText()
 
+        // Labels: the VM's name and UUID only (no PIDs or command lines); Nova's names when enabled.
+        let labels: [[(String, String)]] = records.map { record in
+            var labels = [("vm", record.name), ("uuid", record.identity.uuid ?? "")]
+            if configuration.metricsNovaLabels {
+                let nova = record.identity.nova
+                labels += [
+                    ("nova_name", nova?.displayName ?? ""), ("nova_project_id", nova?.projectID ?? ""),
+                    ("nova_project_name", nova?.projectName ?? ""), ("nova_flavor", nova?.flavorName ?? ""),
+                ]
+            }
+            return labels
+        }
         func perVM(_ name: String, type: String, help: String, _ value: (VMRecord) -> Double?) {
             out.family(name, type: type, help: help)
-            for record in records {
+            for (index, record) in records.enumerated() {
                 guard let value = value(record) else { continue }
-                out.sample(name, ["vm": record.name, "uuid": record.identity.uuid ?? ""], value)
+                out.sample(name, labels: labels[index], value)
             }
         }
         let estimates = Dictionary(
@@ -57,13 +69,10 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             $0.carbonGrams
         }
         out.family("cinergy_vm_info", type: "gauge", help: "Where each VM comes from and its state (always 1).")
-        for record in records {
+        for (index, record) in records.enumerated() {
             out.sample(
                 "cinergy_vm_info",
-                [
-                    "vm": record.name, "uuid": record.identity.uuid ?? "", "source": record.identity.source.rawValue,
-                    "state": record.identity.state.rawValue,
-                ],
+                labels: labels[index] + [("source", record.identity.source.rawValue), ("state", record.identity.state.rawValue)],
                 1
             )
         }

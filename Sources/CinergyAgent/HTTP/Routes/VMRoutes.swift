@@ -30,6 +30,19 @@ struct VMRoutes<Context: RequestContext>: Sendable {
                     json.field("sampled_at", usage.map { Timestamp.rfc3339(unixSeconds: $0.sampledAtUnixSeconds) })
                     json.field("energy_joules", record.energyJoules)
                     json.field("carbon_grams", record.carbonGrams)
+                    json.key("nova")
+                    if let nova = record.identity.nova {
+                        json.object { json in
+                            json.field("name", nova.displayName)
+                            json.field("project_id", nova.projectID)
+                            json.field("project_name", nova.projectName)
+                            json.field("user_id", nova.userID)
+                            json.field("user_name", nova.userName)
+                            json.field("flavor", nova.flavorName)
+                        }
+                    } else {
+                        json.value(nil as String?)
+                    }
                 }
             }
         }
