@@ -8,7 +8,7 @@ SHELL := /bin/bash
 # Debian packages: libvirt's headers for the build; QEMU, libvirtd and virsh for real VMs in
 # tests and the demo.
 PACKAGES := libvirt-dev pkg-config qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu \
-	libvirt-clients curl procps
+	libvirt-clients curl procps openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN = .build/debug/cinergy
 RELEASE_BIN = .build/release/cinergy

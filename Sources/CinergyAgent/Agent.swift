@@ -22,9 +22,11 @@ public enum Agent {
                 "model_input": "\(configuration.modelInput.rawValue)",
                 "libvirt": "\(configuration.libvirtURI ?? "off")",
                 "procfs_discovery": "\(configuration.procfsDiscovery)",
+                "tls": "\(configuration.tls != nil)",
+                "auth": "\(configuration.authToken != nil ? "bearer token" : "open")",
             ]
         )
-        let app = buildApplication(configuration: configuration, logger: logger)
+        let app = try buildApplication(configuration: configuration, logger: logger)
         try await app.runService()
     }
 }

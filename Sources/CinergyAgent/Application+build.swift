@@ -3,6 +3,8 @@ import CinergyLibvirt
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
+import HummingbirdCore
+import HummingbirdTLS
 
 /// The router with every route of the API, for the application and for tests.
 public func buildRouter(
@@ -17,7 +19,11 @@ public func buildRouter(
     ]
     let requests = RequestCounter(routes: Set(routes.keys))
     router.add(middleware: RequestCountingMiddleware(counter: requests))
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: JSONErrorMiddleware(routes: routes))
+    if let token = configuration.authToken {
+        router.add(middleware: BearerAuthMiddleware(token: token, openPaths: ["/health", "/"]))
+    }
     PowerRoutes(registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel)
         .add(to: router)
     VMRoutes(registry: registry, powerModel: configuration.powerModel).add(to: router)
@@ -32,13 +38,14 @@ public func buildRouter(
     return router
 }
 
-/// The whole agent: the HTTP server plus the sampler (and any other `services`), ready to run.
+/// The whole agent: the HTTP server (HTTPS when configured) plus the sampler, the libvirt source
+/// and any other `services`, ready to run. Throws when the TLS files cannot be used.
 public func buildApplication(
     configuration: AgentConfiguration,
     registry: VMRegistry? = nil,
     services extraServices: [any Service] = [],
     logger: Logger
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let registry = registry ?? VMRegistry(accounting: configuration.accounting)
     let procfs = ProcFS(root: configuration.procRoot)
     let sampler = Sampler(
@@ -64,8 +71,17 @@ public func buildApplication(
             )
         )
     }
+    var server = HTTPServerBuilder.http1()
+    if let tls = configuration.tls {
+        let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem))
+        )
+        server = try .tls(.http1(), tlsConfiguration: tlsConfiguration)
+    }
     return Application(
         router: buildRouter(configuration: configuration, registry: registry),
+        server: server,
         configuration: .init(
             address: .hostname(configuration.bindAddress, port: configuration.port),
             serverName: "cinergy"

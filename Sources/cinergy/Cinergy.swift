@@ -52,6 +52,12 @@ struct Cinergy: AsyncParsableCommand {
     var procfsDiscovery: String?
     @Option(name: .customLong("metrics-nova-labels"), help: "METRICS_NOVA_LABELS")
     var metricsNovaLabels: String?
+    @Option(name: .customLong("auth-token-file"), help: "AUTH_TOKEN_FILE")
+    var authTokenFile: String?
+    @Option(name: .customLong("tls-certificate-file"), help: "TLS_CERTIFICATE_FILE")
+    var tlsCertificateFile: String?
+    @Option(name: .customLong("tls-key-file"), help: "TLS_KEY_FILE")
+    var tlsKeyFile: String?
     @Option(name: .customLong("proc-root"), help: "PROC_ROOT")
     var procRoot: String?
     @Option(name: .customLong("log-level"), help: "LOG_LEVEL")
@@ -62,7 +68,8 @@ struct Cinergy: AsyncParsableCommand {
             (.regCoeff, regCoeff), (.cinergyRatio, cinergyRatio), (.serverCores, serverCores), (.dcPUE, dcPUE),
             (.emissionFactor, emissionFactor), (.modelInput, modelInput), (.bindAddress, bindAddress),
             (.port, port), (.sampleInterval, sampleInterval), (.libvirtURI, libvirtURI),
-            (.procfsDiscovery, procfsDiscovery), (.metricsNovaLabels, metricsNovaLabels), (.procRoot, procRoot),
+            (.procfsDiscovery, procfsDiscovery), (.metricsNovaLabels, metricsNovaLabels), (.authTokenFile, authTokenFile),
+            (.tlsCertificateFile, tlsCertificateFile), (.tlsKeyFile, tlsKeyFile), (.procRoot, procRoot),
             (.logLevel, logLevel),
         ]
         var overrides: [String: String] = [:]

@@ -165,6 +165,44 @@ struct ConfigurationTests {
         #expect(warnings.first?.contains("CINERGY_RATIOO") == true)
     }
 
+    @Test("AUTH_TOKEN_FILE: the token is read from the file; missing, empty, short or unreadable files are refused")
+    func authTokenFile() throws {
+        let directory = try TemporaryDirectory()
+        let good = directory.path + "/token"
+        try "  0123456789abcdef-token\n".write(toFile: good, atomically: true, encoding: .utf8)
+        var values = Self.valid
+        values["AUTH_TOKEN_FILE"] = good
+        let configuration = try Self.validate(values)
+        #expect(configuration.authToken == BearerToken("0123456789abcdef-token"))
+        let short = directory.path + "/short"
+        try "short".write(toFile: short, atomically: true, encoding: .utf8)
+        let spaced = directory.path + "/spaced"
+        try "0123456789 abcdef token".write(toFile: spaced, atomically: true, encoding: .utf8)
+        for path in [directory.path + "/absent", short, spaced, directory.path, ""] {
+            values["AUTH_TOKEN_FILE"] = path
+            #expect(throws: ConfigurationErrors.self, "\(path)") { try Self.validate(values) }
+        }
+    }
+
+    @Test("TLS files: both or neither, and real PEM")
+    func tlsFiles() throws {
+        let directory = try TemporaryDirectory()
+        let garbage = directory.path + "/garbage.pem"
+        try "not a certificate".write(toFile: garbage, atomically: true, encoding: .utf8)
+        var values = Self.valid
+        values["TLS_CERTIFICATE_FILE"] = garbage
+        #expect {
+            try Self.validate(values)
+        } throws: { error in
+            let errors = (error as? ConfigurationErrors)?.errors ?? []
+            return errors.contains(.invalid(variable: "TLS_CERTIFICATE_FILE", value: garbage, rule: ConfigurationVariable.tlsCertificateFile.rule))
+                && errors.description.contains("TLS_KEY_FILE")
+        }
+        values["TLS_CERTIFICATE_FILE"] = nil
+        values["TLS_KEY_FILE"] = garbage
+        #expect(throws: ConfigurationErrors.self) { try Self.validate(values) }
+    }
+
     @Test("the shipped dotenv is valid and has no unknown variables")
     func shippedDotenv() async throws {
         let dotenv = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../dotenv").path

@@ -1,6 +1,7 @@
 import CinergyAgent
 import CinergyCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -307,5 +308,76 @@ struct MetricsRouteTests {
                 #expect(response.status == .ok)
             }
         }
+    }
+}
+
+@Suite("HTTP API: bearer token and security headers")
+struct AuthRouteTests {
+    static let token = "s3cret-token-0123456789abcdef"
+
+    func withClient(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var configuration = RouteTests.configuration
+        configuration.authToken = BearerToken(Self.token)
+        let app = Application(router: buildRouter(configuration: configuration, registry: RouteTests.registry()))
+        try await app.test(.router, body)
+    }
+
+    @Test("without the token, or with a wrong one, the API answers 401 with a JSON error")
+    func refused() async throws {
+        try await withClient { client in
+            for header in [nil, "Bearer wrong", "Bearer \(Self.token)x", "Bearer \(Self.token.dropLast())", "Basic \(Self.token)", Self.token] {
+                var headers: HTTPFields = [:]
+                if let header { headers[.authorization] = header }
+                for uri in ["/power?vm=my-vm", "/vms", "/metrics", "/history", "/nope"] {
+                    try await client.execute(uri: uri, method: .get, headers: headers) { response in
+                        #expect(response.status == .unauthorized, "\(uri) with \(header ?? "no header")")
+                        #expect(response.headers[.wwwAuthenticate] == "Bearer realm=\"cinergy\"")
+                        let json = try RouteTests.json(response.body)
+                        #expect((json["error"] as? String)?.contains("bearer token") == true)
+                        #expect(!String(buffer: response.body).contains(Self.token))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("with the token the API answers; /health and the dashboard page stay open")
+    func accepted() async throws {
+        try await withClient { client in
+            try await client.execute(uri: "/power?vm=my-vm", method: .get, headers: [.authorization: "Bearer \(Self.token)"]) { response in
+                #expect(response.status == .ok)
+            }
+            for uri in ["/health", "/"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .ok, "\(uri)")
+                }
+            }
+        }
+    }
+
+    @Test("every response carries the security headers")
+    func securityHeaders() async throws {
+        let app = Application(router: buildRouter(configuration: RouteTests.configuration, registry: RouteTests.registry()))
+        try await app.test(.router) { client in
+            for uri in ["/power?vm=my-vm", "/vms", "/nope", "/metrics"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.headers[.xContentTypeOptions] == "nosniff", "\(uri)")
+                    #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY", "\(uri)")
+                    #expect(response.headers[.cacheControl] == "no-store", "\(uri)")
+                    #expect(response.headers[.contentSecurityPolicy] != nil, "\(uri)")
+                }
+            }
+        }
+    }
+
+    @Test("the token compares whole, in constant time; its description is redacted")
+    func tokenComparison() {
+        let token = BearerToken("abcdefghijklmnop")
+        #expect(token.matches(Array("abcdefghijklmnop".utf8)))
+        #expect(!token.matches(Array("abcdefghijklmnoq".utf8)))
+        #expect(!token.matches(Array("abcdefghijklmno".utf8)))
+        #expect(!token.matches(Array("abcdefghijklmnopq".utf8)))
+        #expect(!token.matches([UInt8]()))
+        #expect("\(token)" == "<redacted>")
     }
 }

@@ -1,6 +1,7 @@
 public import CinergyCore
 import Configuration
 import Foundation
+import HummingbirdTLS
 import Logging
 import SystemPackage
 
@@ -106,12 +107,37 @@ extension AgentConfiguration {
         }
         let procfsDiscovery: Bool? = check(.procfsDiscovery, default: true, boolean)
         let metricsNovaLabels: Bool? = check(.metricsNovaLabels, default: false, boolean)
+        let authToken: BearerToken?? = check(.authTokenFile, default: .some(nil)) { path in
+            guard case .success(let contents?) = checkEnvFile(path, required: true) else { return nil }
+            let token = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (16...4096).contains(token.utf8.count), token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+            return .some(BearerToken(token))
+        }
+        let certificateFile: String?? = check(.tlsCertificateFile, default: .some(nil)) { path in
+            guard let certificates = try? NIOSSLCertificate.fromPEMFile(path), !certificates.isEmpty else { return nil }
+            return .some(path)
+        }
+        let keyFile: String?? = check(.tlsKeyFile, default: .some(nil)) { path in
+            guard (try? NIOSSLPrivateKey(file: path, format: .pem)) != nil else { return nil }
+            return .some(path)
+        }
+        var tls: (certificateFile: String, keyFile: String)?
+        switch (certificateFile, keyFile) {
+        case (.some(.some(let certificate)), .some(.some(let key))):
+            tls = (certificate, key)
+        case (.some(.some), .some(.none)):
+            errors.append(.missing(variable: ConfigurationVariable.tlsKeyFile.name, rule: "must be set when TLS_CERTIFICATE_FILE is"))
+        case (.some(.none), .some(.some)):
+            errors.append(.missing(variable: ConfigurationVariable.tlsCertificateFile.name, rule: "must be set when TLS_KEY_FILE is"))
+        default:
+            tls = nil
+        }
         let procRoot: String? = check(.procRoot, default: "/proc") { isReadableDirectory($0) ? $0 : nil }
         let logLevel: Logger.Level? = check(.logLevel, default: .info) { Logger.Level(rawValue: $0.lowercased()) }
 
         guard errors.isEmpty, let coefficients, let ratio, let serverCores, let pue, let emission, let modelInput,
-            let bindAddress, let port, let interval, let libvirtURI, let procfsDiscovery, let metricsNovaLabels, let procRoot,
-            let logLevel
+            let bindAddress, let port, let interval, let libvirtURI, let procfsDiscovery, let metricsNovaLabels, let authToken,
+            let procRoot, let logLevel
         else {
             throw ConfigurationErrors(errors)
         }
@@ -128,6 +154,8 @@ extension AgentConfiguration {
             libvirtURI: libvirtURI,
             procfsDiscovery: procfsDiscovery,
             metricsNovaLabels: metricsNovaLabels,
+            authToken: authToken,
+            tls: tls,
             procRoot: procRoot,
             logLevel: logLevel
         )

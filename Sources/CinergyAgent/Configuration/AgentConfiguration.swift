@@ -2,7 +2,7 @@ public import CinergyCore
 public import Logging
 
 /// Everything the agent is configured with, validated.
-public struct AgentConfiguration: Sendable, Equatable {
+public struct AgentConfiguration: Sendable {
     /// The polynomial's coefficients, constant term first (`REG_COEFF`).
     public var coefficients: [Double]
     /// Share of dynamic power attributed to a VM, 0…1 (`CINERGY_RATIO`).
@@ -27,6 +27,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var procfsDiscovery: Bool
     /// Whether per-VM metrics carry Nova labels (`METRICS_NOVA_LABELS`).
     public var metricsNovaLabels: Bool
+    /// The token requests must present, nil when the API is open (read from `AUTH_TOKEN_FILE`).
+    public var authToken: BearerToken?
+    /// PEM certificate and key paths for HTTPS, nil for plain HTTP (`TLS_CERTIFICATE_FILE`, `TLS_KEY_FILE`).
+    public var tls: (certificateFile: String, keyFile: String)?
     /// Where procfs is mounted (`PROC_ROOT`).
     public var procRoot: String
     /// Least severe log level printed (`LOG_LEVEL`).
@@ -45,6 +49,8 @@ public struct AgentConfiguration: Sendable, Equatable {
         libvirtURI: String? = "qemu:///system",
         procfsDiscovery: Bool = true,
         metricsNovaLabels: Bool = false,
+        authToken: BearerToken? = nil,
+        tls: (certificateFile: String, keyFile: String)? = nil,
         procRoot: String = "/proc",
         logLevel: Logger.Level = .info
     ) {
@@ -60,6 +66,8 @@ public struct AgentConfiguration: Sendable, Equatable {
         self.libvirtURI = libvirtURI
         self.procfsDiscovery = procfsDiscovery
         self.metricsNovaLabels = metricsNovaLabels
+        self.authToken = authToken
+        self.tls = tls
         self.procRoot = procRoot
         self.logLevel = logLevel
     }

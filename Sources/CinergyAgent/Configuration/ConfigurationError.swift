@@ -13,7 +13,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .invalid(let variable, let value, let rule):
             "\(variable)='\(value)': \(rule)"
         case .missing(let variable, let rule):
-            "\(variable) is not set: it is required and \(rule)"
+            rule.hasPrefix("must be set") ? "\(variable) is not set: it \(rule)" : "\(variable) is not set: it is required and \(rule)"
         case .unreadableFile(let path, let reason):
             "env file '\(path)': \(reason)"
         }

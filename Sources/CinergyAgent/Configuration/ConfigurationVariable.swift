@@ -95,6 +95,24 @@ extension ConfigurationVariable {
         rule: "must be true or false",
         defaultValue: "false"
     )
+    public static let authTokenFile = ConfigurationVariable(
+        name: "AUTH_TOKEN_FILE",
+        summary: "File holding a bearer token every request but /health must present (Authorization: Bearer TOKEN)",
+        rule: "must name a readable file holding a token of 16 to 4096 visible ASCII characters",
+        defaultValue: "none (the API is open)"
+    )
+    public static let tlsCertificateFile = ConfigurationVariable(
+        name: "TLS_CERTIFICATE_FILE",
+        summary: "PEM certificate (chain) to serve HTTPS with; set together with TLS_KEY_FILE",
+        rule: "must name a readable PEM certificate file, set together with TLS_KEY_FILE",
+        defaultValue: "none (plain HTTP)"
+    )
+    public static let tlsKeyFile = ConfigurationVariable(
+        name: "TLS_KEY_FILE",
+        summary: "PEM private key of TLS_CERTIFICATE_FILE",
+        rule: "must name a readable PEM private key file, set together with TLS_CERTIFICATE_FILE",
+        defaultValue: "none (plain HTTP)"
+    )
     public static let logLevel = ConfigurationVariable(
         name: "LOG_LEVEL",
         summary: "Least severe log level printed",
@@ -105,7 +123,7 @@ extension ConfigurationVariable {
     /// Every variable, in the order the README lists them.
     public static let all: [ConfigurationVariable] = [
         .regCoeff, .cinergyRatio, .serverCores, .dcPUE, .emissionFactor, .modelInput,
-        .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .procRoot,
-        .logLevel,
+        .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .authTokenFile,
+        .tlsCertificateFile, .tlsKeyFile, .procRoot, .logLevel,
     ]
 }
