@@ -8,12 +8,15 @@ SHELL := /bin/bash
 # Debian packages: libvirt's headers for the build; QEMU, libvirtd and virsh for real VMs in
 # tests and the demo.
 PACKAGES := libvirt-dev pkg-config qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu \
-	libvirt-clients curl procps openssl
+	libvirt-clients curl procps openssl python3 python3-venv
+# Python tools of the test suite (from PyPI), in a virtual environment under .build.
+VENV := .build/venv
+PYTHON_TOOLS := schemathesis==4.32.5 openapi-schema-validator==0.9.0 rfc3339-validator pyyaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN = .build/debug/cinergy
 RELEASE_BIN = .build/release/cinergy
 
-.PHONY: deps libvirtd build release run test demo clean
+.PHONY: deps libvirtd venv build release run test demo clean
 
 ## Install the Debian packages that are missing.
 deps:
@@ -46,6 +49,15 @@ libvirtd: deps
 	echo "libvirtd did not come up on qemu:///system" >&2
 	exit 1
 
+## The Python test tools (schemathesis, an OpenAPI validator), installed once per tool list.
+venv: deps
+	@stamp="$(VENV)/.tools-$$(echo '$(PYTHON_TOOLS)' | md5sum | cut -c1-12)"
+	[ -f "$$stamp" ] && exit 0
+	python3 -m venv "$(VENV)"
+	"$(VENV)/bin/pip" install -q --upgrade pip
+	"$(VENV)/bin/pip" install -q $(PYTHON_TOOLS)
+	touch "$$stamp"
+
 build: deps
 	swift build
 
@@ -59,7 +71,7 @@ run: release
 
 ## Run every test: unit tests, then end-to-end tests against the built binary, a real libvirtd
 ## and real QEMU VMs. Test VMs carry the prefix cinergy-e2e-; whatever a crashed run left is removed.
-test: libvirtd
+test: libvirtd venv
 	swift build --build-tests
 	prefix=cinergy-e2; prefix="$${prefix}e-"
 	cleanup() {
@@ -70,7 +82,7 @@ test: libvirtd
 	  done
 	}
 	trap cleanup EXIT
-	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" swift test --skip-build
+	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" swift test --skip-build
 
 ## Start a real QEMU VM with a known load beside the agent, show its readings, clean up.
 demo: build

@@ -15,7 +15,7 @@ public func buildRouter(
     let router = Router(context: BasicRequestContext.self)
     let routes: [String: [HTTPRequest.Method]] = [
         "/": [.get], "/power": [.get], "/carbon": [.get], "/vms": [.get], "/health": [.get], "/metrics": [.get],
-        "/history": [.get],
+        "/history": [.get], "/openapi.yaml": [.get],
     ]
     let requests = RequestCounter(routes: Set(routes.keys))
     router.add(middleware: RequestCountingMiddleware(counter: requests))
@@ -30,6 +30,7 @@ public func buildRouter(
     HistoryRoutes(registry: registry, powerModel: configuration.powerModel).add(to: router)
     MetricsRoutes(registry: registry, configuration: configuration, requests: requests).add(to: router)
     DashboardRoutes().add(to: router)
+    OpenAPIRoutes().add(to: router)
     HealthRoutes(
         registry: registry,
         sampleIntervalSeconds: configuration.sampleIntervalSeconds,

@@ -21,7 +21,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     headers: [.allow: allow]
                 ).response(from: request, context: context)
             }
-            return try APIError(.notFound, "no such endpoint; see GET /health, /vms, /power?vm=, /carbon?vm=")
+            return try APIError(.notFound, "no such endpoint; see GET /openapi.yaml for the API")
                 .response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try APIError(error.status, error.status.reasonPhrase).response(from: request, context: context)

@@ -1,0 +1,284 @@
+/// The OpenAPI 3 document of the whole HTTP API, served at `GET /openapi.yaml`. The end-to-end
+/// suite checks real responses against it and runs schemathesis on it, so it stays true.
+enum OpenAPIDocument {
+    static let yaml = #"""
+        openapi: 3.0.3
+        info:
+          title: Cinergy agent API
+          version: "1.0"
+          description: |
+            Isolated power and carbon of the QEMU/KVM VMs of one host.
+            cpu_usage is in percent of ONE host CPU over the last sample interval (100 = one core busy).
+            Power in watts, energy in joules, carbon in grams CO2eq (g/h for rates), times RFC 3339 UTC.
+            When the agent is configured with a bearer token, every path but /health and / requires
+            `Authorization: Bearer TOKEN` and answers 401 otherwise.
+          license:
+            name: BSD-3-Clause
+        paths:
+          /power:
+            get:
+              summary: Isolated power of one VM
+              operationId: getPower
+              parameters:
+                - $ref: '#/components/parameters/vm'
+              responses:
+                '200':
+                  description: The VM's power breakdown
+                  content:
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Power'}
+                '400': {$ref: '#/components/responses/BadRequest'}
+                '401': {$ref: '#/components/responses/Unauthorized'}
+                '404': {$ref: '#/components/responses/NotFound'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+                '409': {$ref: '#/components/responses/Conflict'}
+          /carbon:
+            get:
+              summary: Carbon emission rate of one VM
+              operationId: getCarbon
+              parameters:
+                - $ref: '#/components/parameters/vm'
+              responses:
+                '200':
+                  description: The VM's carbon emission rate
+                  content:
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Carbon'}
+                '400': {$ref: '#/components/responses/BadRequest'}
+                '401': {$ref: '#/components/responses/Unauthorized'}
+                '404': {$ref: '#/components/responses/NotFound'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+                '409': {$ref: '#/components/responses/Conflict'}
+          /vms:
+            get:
+              summary: Every tracked VM
+              operationId: listVMs
+              responses:
+                '200':
+                  description: The VMs, sorted by name
+                  content:
+                    application/json:
+                      schema:
+                        type: array
+                        items: {$ref: '#/components/schemas/VM'}
+                '401': {$ref: '#/components/responses/Unauthorized'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+          /history:
+            get:
+              summary: Recent samples of every VM, or of one
+              operationId: getHistory
+              parameters:
+                - name: vm
+                  in: query
+                  required: false
+                  description: A VM name, UUID or pid:N; all VMs when absent
+                  schema: {type: string, minLength: 1}
+              responses:
+                '200':
+                  description: Samples, oldest first
+                  content:
+                    application/json:
+                      schema:
+                        type: array
+                        items: {$ref: '#/components/schemas/History'}
+                '400': {$ref: '#/components/responses/BadRequest'}
+                '401': {$ref: '#/components/responses/Unauthorized'}
+                '404': {$ref: '#/components/responses/NotFound'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+                '409': {$ref: '#/components/responses/Conflict'}
+          /health:
+            get:
+              summary: Liveness and what the agent knows
+              operationId: getHealth
+              responses:
+                '200':
+                  description: The agent is up
+                  content:
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Health'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+          /metrics:
+            get:
+              summary: Prometheus metrics
+              operationId: getMetrics
+              responses:
+                '200':
+                  description: Prometheus text exposition format 0.0.4
+                  content:
+                    text/plain:
+                      schema: {type: string}
+                '401': {$ref: '#/components/responses/Unauthorized'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+          /openapi.yaml:
+            get:
+              summary: This document
+              operationId: getOpenAPI
+              responses:
+                '200':
+                  description: OpenAPI 3 document
+                  content:
+                    application/yaml:
+                      schema: {type: string}
+                '401': {$ref: '#/components/responses/Unauthorized'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+          /:
+            get:
+              summary: Dashboard page
+              operationId: getDashboard
+              responses:
+                '200':
+                  description: A self-contained HTML page
+                  content:
+                    text/html:
+                      schema: {type: string}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+        components:
+          parameters:
+            vm:
+              name: vm
+              in: query
+              required: true
+              description: A VM name, UUID (any case) or pid:N (the QEMU process ID)
+              schema: {type: string, minLength: 1}
+          responses:
+            BadRequest:
+              description: vm missing, empty, repeated or not decodable
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Error'}
+            Unauthorized:
+              description: Missing or wrong bearer token
+              headers:
+                WWW-Authenticate:
+                  schema: {type: string}
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Error'}
+            NotFound:
+              description: No such VM, or no usage yet, or no such endpoint
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Error'}
+            MethodNotAllowed:
+              description: Only GET is allowed
+              headers:
+                Allow:
+                  schema: {type: string}
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Error'}
+            Conflict:
+              description: Several VMs share the name; ask by UUID or pid:N
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Error'}
+          schemas:
+            Error:
+              type: object
+              required: [error]
+              properties:
+                error: {type: string}
+            Power:
+              type: object
+              required: [vm, cpu_usage, vm_cores, server_cores, cinergy_ratio, static_power_watts, dynamic_power_watts,
+                total_power_watts, uuid, model_input, sampled_at, sample_interval_seconds, energy_joules, carbon_grams]
+              properties:
+                vm: {type: string}
+                cpu_usage: {type: number, minimum: 0, description: Percent of one host CPU}
+                vm_cores: {type: integer, minimum: 1}
+                server_cores: {type: integer, minimum: 1}
+                cinergy_ratio: {type: number, minimum: 0, maximum: 1}
+                static_power_watts: {type: number}
+                dynamic_power_watts: {type: number}
+                total_power_watts: {type: number}
+                uuid: {type: string, nullable: true}
+                model_input: {type: string, enum: [vm_percent, host_percent]}
+                sampled_at: {type: string, format: date-time}
+                sample_interval_seconds: {type: number, minimum: 0}
+                energy_joules: {type: number, minimum: 0}
+                carbon_grams: {type: number, minimum: 0}
+            Carbon:
+              type: object
+              required: [vm, power_watts, pue, emission_factor_gco2_per_kwh, carbon_intensity_gco2_per_hour, uuid,
+                sampled_at, energy_joules, carbon_grams]
+              properties:
+                vm: {type: string}
+                power_watts: {type: number}
+                pue: {type: number, minimum: 1}
+                emission_factor_gco2_per_kwh: {type: number, minimum: 0}
+                carbon_intensity_gco2_per_hour: {type: number}
+                uuid: {type: string, nullable: true}
+                sampled_at: {type: string, format: date-time}
+                energy_joules: {type: number, minimum: 0}
+                carbon_grams: {type: number, minimum: 0}
+            Nova:
+              type: object
+              nullable: true
+              description: OpenStack Nova's names for the VM, from the domain's metadata
+              required: [name, project_id, project_name, user_id, user_name, flavor]
+              properties:
+                name: {type: string, nullable: true}
+                project_id: {type: string, nullable: true}
+                project_name: {type: string, nullable: true}
+                user_id: {type: string, nullable: true}
+                user_name: {type: string, nullable: true}
+                flavor: {type: string, nullable: true}
+            VM:
+              type: object
+              required: [name, uuid, pid, vcpus, source, state, cpu_usage, total_power_watts, sampled_at, energy_joules,
+                carbon_grams, nova]
+              properties:
+                name: {type: string}
+                uuid: {type: string, nullable: true}
+                pid: {type: integer, nullable: true}
+                vcpus: {type: integer, minimum: 1}
+                source: {type: string, enum: [procfs, libvirt]}
+                state: {type: string, enum: [running, paused]}
+                cpu_usage: {type: number, nullable: true}
+                total_power_watts: {type: number, nullable: true}
+                sampled_at: {type: string, format: date-time, nullable: true}
+                energy_joules: {type: number, minimum: 0}
+                carbon_grams: {type: number, minimum: 0}
+                nova: {$ref: '#/components/schemas/Nova'}
+            History:
+              type: object
+              required: [name, uuid, samples]
+              properties:
+                name: {type: string}
+                uuid: {type: string, nullable: true}
+                samples:
+                  type: array
+                  items:
+                    type: object
+                    required: [sampled_at, cpu_usage, total_power_watts]
+                    properties:
+                      sampled_at: {type: string, format: date-time}
+                      cpu_usage: {type: number}
+                      total_power_watts: {type: number}
+            Source:
+              type: object
+              required: [available, vm_count, last_update_at, detail, last_error]
+              properties:
+                available: {type: boolean}
+                vm_count: {type: integer, minimum: 0}
+                last_update_at: {type: string, format: date-time, nullable: true}
+                detail: {type: string, nullable: true}
+                last_error: {type: string, nullable: true}
+            Health:
+              type: object
+              required: [status, uptime_seconds, vm_count, sample_interval_seconds, last_sample_at,
+                last_sample_duration_seconds, sources]
+              properties:
+                status: {type: string, enum: [ok]}
+                uptime_seconds: {type: number}
+                vm_count: {type: integer, minimum: 0}
+                sample_interval_seconds: {type: number}
+                last_sample_at: {type: string, format: date-time, nullable: true}
+                last_sample_duration_seconds: {type: number, nullable: true}
+                sources:
+                  type: object
+                  properties:
+                    procfs: {$ref: '#/components/schemas/Source'}
+                    libvirt: {$ref: '#/components/schemas/Source'}
+        """#
+}
