@@ -8,7 +8,7 @@ SHELL := /bin/bash
 # Debian packages: libvirt's headers for the build; QEMU, libvirtd and virsh for real VMs in
 # tests and the demo.
 PACKAGES := libvirt-dev pkg-config qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu \
-	libvirt-clients curl procps openssl python3 python3-venv
+	libvirt-clients curl procps openssl python3 python3-venv chromium
 # Python tools of the test suite (from PyPI), in a virtual environment under .build.
 VENV := .build/venv
 PYTHON_TOOLS := schemathesis==4.32.5 openapi-schema-validator==0.9.0 rfc3339-validator pyyaml
