@@ -12,9 +12,18 @@ public struct ProcfsDiscovery: Sendable {
     /// A VM is named after `-name`; without one, after its `-uuid`; without either, `qemu-PID`.
     /// Processes that vanish mid-scan, and command lines that are malformed, truncated or not
     /// UTF-8, are skipped or read as far as they go: nothing stops the scan.
-    public func scan() -> [VMIdentity] {
+    ///
+    /// `known` holds QEMUs found by earlier scans whose process the caller has since verified (the
+    /// sampler re-reads each one's stat every round and drops those that exited or whose PID was
+    /// reused): their command lines are not read again, so a scan costs one directory listing plus
+    /// reads for new processes only.
+    public func scan(known: [Int32: VMIdentity] = [:]) -> [VMIdentity] {
         var found: [VMIdentity] = []
         for pid in procfs.processIDs() {
+            if let identity = known[pid] {
+                found.append(identity)
+                continue
+            }
             guard let arguments = procfs.commandLine(of: pid),
                 let commandLine = QEMUCommandLine(arguments: arguments),
                 let stat = procfs.stat(of: pid), !stat.hasExited

@@ -13,6 +13,8 @@ public struct SamplingRound {
     public let discovery: ProcfsDiscovery?
     public let ticksPerSecond: Double
     private var tracked: [ProcessIdentity: Tracked] = [:]
+    /// QEMUs the last scan found, by PID, minus those whose process has exited since.
+    private var scanned: [Int32: VMIdentity] = [:]
 
     public init(registry: VMRegistry, procfs: ProcFS, discovery: ProcfsDiscovery?, ticksPerSecond: Double = SystemClock.ticksPerSecond) {
         self.registry = registry
@@ -21,8 +23,8 @@ public struct SamplingRound {
         self.ticksPerSecond = ticksPerSecond
     }
 
-    /// Runs discovery, then reads every registered VM's CPU time and records its usage since the
-    /// previous round. A VM whose process has exited (a zombie not yet reaped counts as exited) or
+    /// Reads every registered VM's CPU time and records its usage since the previous round, then
+    /// runs discovery and takes a first reading of the VMs it found. A VM whose process has exited (a zombie not yet reaped counts as exited) or
     /// whose PID now belongs to another process is removed. `monotonic` and `unix` default to the system clocks; tests pass their own.
     @discardableResult
     public mutating func run(
@@ -31,50 +33,67 @@ public struct SamplingRound {
     ) -> RoundResult {
         let start = monotonic()
         var result = RoundResult()
-        if let discovery {
-            result.changes = registry.reconcile(source: .procfs, observed: discovery.scan(), nowUnixSeconds: unixNow)
-        }
+        // 1. Sample what is registered; this also finds the processes that exited or whose PID
+        //    was reused, so that the scan below reads those PIDs afresh.
+        var samples: [(ProcessIdentity, UsageSample)] = []
         let processes = registry.processes()
+        samples.reserveCapacity(processes.count)
         let current = Set(processes)
         tracked = tracked.filter { current.contains($0.key) }
-
-        var samples: [(ProcessIdentity, UsageSample)] = []
-        samples.reserveCapacity(processes.count)
         for process in processes {
-            let file: ProcStatFile
-            let previous = tracked[process]
-            if let previous {
-                file = previous.file
-            } else if let opened = procfs.openStat(of: process.pid) {
-                file = opened
-            } else {
-                result.exited.append(contentsOf: registry.remove(process: process).map { [$0] } ?? [])
-                continue
+            if let sample = read(process, monotonic: monotonic, unixNow: unixNow, result: &result) {
+                samples.append((process, sample))
             }
-            guard let stat = file.read(), stat.startTimeTicks == process.startTimeTicks, !stat.hasExited else {
-                tracked[process] = nil
-                result.exited.append(contentsOf: registry.remove(process: process).map { [$0] } ?? [])
-                continue
-            }
-            let now = monotonic()
-            if let previous, now > previous.lastMonotonicSeconds {
-                let elapsed = now - previous.lastMonotonicSeconds
-                let ticks = stat.cpuTicks >= previous.lastCPUTicks ? stat.cpuTicks - previous.lastCPUTicks : 0
-                let usage = Double(ticks) / ticksPerSecond / elapsed * 100
-                samples.append(
-                    (process, UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: unixNow, intervalSeconds: elapsed))
-                )
-            }
-            tracked[process] = Tracked(file: file, lastCPUTicks: stat.cpuTicks, lastMonotonicSeconds: now)
+        }
+        // 2. Discover: new QEMUs are read, known ones are taken as verified by step 1.
+        if let discovery {
+            let observed = discovery.scan(known: scanned)
+            scanned = Dictionary(observed.compactMap { identity in identity.pid.map { ($0, identity) } }, uniquingKeysWith: { a, _ in a })
+            result.changes = registry.reconcile(source: .procfs, observed: observed, nowUnixSeconds: unixNow)
+        }
+        // 3. Baseline readings for processes registered since step 1 (by the scan or another source),
+        //    so that they have a usage one interval from now.
+        for process in registry.processes() where tracked[process] == nil {
+            _ = read(process, monotonic: monotonic, unixNow: unixNow, result: &result)
         }
         let round = SampleRound(
             finishedAtUnixSeconds: unixNow,
             durationSeconds: monotonic() - start,
-            vmCount: processes.count - result.exited.count
+            vmCount: tracked.count
         )
         registry.record(samples, round: round)
         result.round = round
         return result
+    }
+
+    /// Reads one process's CPU time; returns its usage since the previous reading, if there was one.
+    /// A process that is gone (or is another one now) is forgotten.
+    private mutating func read(
+        _ process: ProcessIdentity, monotonic: () -> Double, unixNow: Double, result: inout RoundResult
+    ) -> UsageSample? {
+        let previous = tracked[process]
+        guard let file = previous?.file ?? procfs.openStat(of: process.pid) else {
+            forget(process, result: &result)
+            return nil
+        }
+        guard let stat = file.read(), stat.startTimeTicks == process.startTimeTicks, !stat.hasExited else {
+            forget(process, result: &result)
+            return nil
+        }
+        let now = monotonic()
+        tracked[process] = Tracked(file: file, lastCPUTicks: stat.cpuTicks, lastMonotonicSeconds: now)
+        guard let previous, now > previous.lastMonotonicSeconds else { return nil }
+        let elapsed = now - previous.lastMonotonicSeconds
+        let ticks = stat.cpuTicks >= previous.lastCPUTicks ? stat.cpuTicks - previous.lastCPUTicks : 0
+        let usage = Double(ticks) / ticksPerSecond / elapsed * 100
+        return UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: unixNow, intervalSeconds: elapsed)
+    }
+
+    /// Drops a process that exited (or whose PID now belongs to another process) everywhere.
+    private mutating func forget(_ process: ProcessIdentity, result: inout RoundResult) {
+        tracked[process] = nil
+        if scanned[process.pid]?.process == process { scanned[process.pid] = nil }
+        if let removed = registry.remove(process: process) { result.exited.append(removed) }
     }
 }
 
