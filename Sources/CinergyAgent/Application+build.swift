@@ -5,6 +5,7 @@ public import Logging
 public import ServiceLifecycle
 import HummingbirdCore
 import HummingbirdTLS
+import NIOCore
 
 /// The router with every route of the API, for the application and for tests.
 public func buildRouter(
@@ -72,13 +73,19 @@ public func buildApplication(
             )
         )
     }
-    var server = HTTPServerBuilder.http1()
+    // Idle connections are closed after 30 s; request heads are limited to 32 KiB (a header field
+    // to 16 KiB, 100 fields), answered with 431 beyond.
+    let http1 = HTTP1Channel.Configuration(
+        idleTimeout: .seconds(30),
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
+    )
+    var server = HTTPServerBuilder.http1(configuration: http1)
     if let tls = configuration.tls {
         let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem))
         )
-        server = try .tls(.http1(), tlsConfiguration: tlsConfiguration)
+        server = try .tls(.http1(configuration: http1), tlsConfiguration: tlsConfiguration)
     }
     return Application(
         router: buildRouter(configuration: configuration, registry: registry),
