@@ -1,14 +1,16 @@
-# Cinergy: `make run` serves the agent with the shipped defaults, `make test` runs every test.
-# Both install what they need (Debian packages via apt-get) when it is missing.
+# Cinergy: `make run` serves the agent with the shipped defaults, `make test` runs every test,
+# `make install` installs it as a systemd service (deploy/README.md).
+# They install what they need (Debian packages via apt-get) when it is missing.
 
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -euo pipefail -c
 
-# Debian packages: libvirt's headers for the build; QEMU, libvirtd and virsh for real VMs in
-# tests and the demo.
-PACKAGES := libvirt-dev pkg-config qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu \
-	libvirt-clients curl procps openssl python3 python3-venv chromium
+# Debian packages. To build: libvirt's headers. To test and demo: QEMU, libvirtd and virsh for
+# real VMs, and the clients the tests drive the agent with.
+BUILD_PACKAGES := libvirt-dev pkg-config
+TEST_PACKAGES := qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients curl procps \
+	openssl python3 python3-venv chromium util-linux
 # Python tools of the test suite (from PyPI), in a virtual environment under .build.
 VENV := .build/venv
 PYTHON_TOOLS := schemathesis==4.32.5 openapi-schema-validator==0.9.0 rfc3339-validator pyyaml
@@ -16,12 +18,27 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN = .build/debug/cinergy
 RELEASE_BIN = .build/release/cinergy
 
-.PHONY: deps libvirtd venv build release run test demo clean
+# `make install` paths: the binary goes to $(DESTDIR)$(PREFIX)/bin; the unit and the config always
+# go under /etc. DESTDIR stages the tree elsewhere (for a package): no user is created then.
+PREFIX ?= /usr/local
+DESTDIR ?=
+UNIT_DIR := /etc/systemd/system
+CONFIG_DIR := /etc/cinergy
+INSTALL_SUDO := $(if $(DESTDIR),,$(SUDO))
 
-## Install the Debian packages that are missing.
+.PHONY: deps test-deps install-packages libvirtd venv build release run test demo install uninstall clean
+
+## Install the Debian packages that are missing: `deps` what the build needs, `test-deps` what
+## the tests and the demo need too.
 deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="$(BUILD_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="$(BUILD_PACKAGES) $(TEST_PACKAGES)"
+
+install-packages:
 	@missing=""
-	for package in $(PACKAGES); do
+	for package in $(PACKAGES_WANTED); do
 	  dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"
 	done
 	if [ -n "$$missing" ]; then
@@ -31,7 +48,7 @@ deps:
 	fi
 
 ## Start virtlogd and libvirtd (for the tests) when they are not running; needs root.
-libvirtd: deps
+libvirtd: test-deps
 	@getent group kvm >/dev/null || $(SUDO) groupadd -r kvm
 	# libvirtd refuses to start its QEMU driver without this user and group.
 	getent group libvirt-qemu >/dev/null || $(SUDO) groupadd -r libvirt-qemu
@@ -41,7 +58,10 @@ libvirtd: deps
 	if [ -e /dev/kvm ]; then $(SUDO) chgrp kvm /dev/kvm && $(SUDO) chmod 660 /dev/kvm; fi
 	$(SUDO) mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /run/libvirt
 	pgrep -x virtlogd >/dev/null || $(SUDO) /usr/sbin/virtlogd --daemon
-	pgrep -x libvirtd >/dev/null || $(SUDO) /usr/sbin/libvirtd --daemon
+	# Read-only clients without polkit: on a host, polkit's default policy lets any local user
+	# open the read-only socket; without D-Bus here, the daemon is told so directly.
+	printf 'auth_unix_ro = "none"\nunix_sock_ro_perms = "0777"\n' | $(SUDO) tee /run/cinergy-libvirtd.conf >/dev/null
+	pgrep -x libvirtd >/dev/null || $(SUDO) /usr/sbin/libvirtd --daemon --config /run/cinergy-libvirtd.conf
 	for i in $$(seq 1 100); do
 	  virsh -c qemu:///system version >/dev/null 2>&1 && exit 0
 	  sleep 0.2
@@ -50,7 +70,7 @@ libvirtd: deps
 	exit 1
 
 ## The Python test tools (schemathesis, an OpenAPI validator), installed once per tool list.
-venv: deps
+venv: test-deps
 	@stamp="$(VENV)/.tools-$$(echo '$(PYTHON_TOOLS)' | md5sum | cut -c1-12)"
 	[ -f "$$stamp" ] && exit 0
 	python3 -m venv "$(VENV)"
@@ -61,8 +81,10 @@ venv: deps
 build: deps
 	swift build
 
+## The Swift runtime and Foundation are linked in, so the binary runs on a host without the Swift
+## toolchain: it needs only the system's libvirt0.
 release: deps
-	swift build -c release
+	swift build -c release --static-swift-stdlib
 
 ## Run the agent with .env (copied from dotenv when absent).
 run: release
@@ -85,7 +107,7 @@ test: libvirtd venv
 	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" swift test --skip-build
 
 ## Start a real QEMU VM with a known load beside the agent, show its readings, clean up.
-demo: build
+demo: test-deps build
 	@work=$$(mktemp -d /tmp/cinergy-demo.XXXXXX)
 	port=$$(( 20000 + RANDOM % 20000 ))
 	cleanup() { kill $$qemu $$agent 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$$work"; }
@@ -111,6 +133,54 @@ demo: build
 	echo "--- GET /carbon?vm=cinergy-demo"; curl -s "http://127.0.0.1:$$port/carbon?vm=cinergy-demo"
 	echo "--- GET /vms"; curl -s "http://127.0.0.1:$$port/vms"
 	echo "--- GET /health"; curl -s "http://127.0.0.1:$$port/health"
+
+## Install the release binary, the systemd unit and (when absent) the config; create the user
+## cinergy. Never overwrites /etc/cinergy/cinergy.env. Does not start anything.
+install: release
+	@bin="$(DESTDIR)$(PREFIX)/bin/cinergy"
+	unit="$(DESTDIR)$(UNIT_DIR)/cinergy.service"
+	config="$(DESTDIR)$(CONFIG_DIR)/cinergy.env"
+	if [ -z "$(DESTDIR)" ] && ! getent passwd cinergy >/dev/null; then
+	  # A system user with no home and no login shell; its own group, or an existing one of that name.
+	  group_option=--user-group; getent group cinergy >/dev/null && group_option="--gid cinergy"
+	  $(SUDO) useradd --system $$group_option --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin --comment "Cinergy host agent" cinergy
+	  echo "Created the system user cinergy"
+	fi
+	$(INSTALL_SUDO) install -D -m 0755 $(RELEASE_BIN) "$$bin"
+	echo "Installed $$bin"
+	# The unit names the binary by its installed path.
+	staged=$$(mktemp); trap 'rm -f "$$staged"' EXIT
+	sed 's|^ExecStart=/usr/local/bin/cinergy |ExecStart=$(PREFIX)/bin/cinergy |' deploy/cinergy.service > "$$staged"
+	grep -q '^ExecStart=$(PREFIX)/bin/cinergy ' "$$staged"
+	$(INSTALL_SUDO) install -D -m 0644 "$$staged" "$$unit"
+	echo "Installed $$unit"
+	# The config holds no secret; the agent (user cinergy) only reads it.
+	if [ -e "$$config" ]; then
+	  echo "Kept $$config (an existing config is never overwritten; deploy/cinergy.env is the current example)"
+	else
+	  $(INSTALL_SUDO) install -D -m 0644 deploy/cinergy.env "$$config"
+	  echo "Installed $$config"
+	fi
+	echo
+	if [ -n "$(DESTDIR)" ]; then
+	  echo "Staged under $(DESTDIR); on the target host, create the user cinergy (no home, no shell)."
+	else
+	  echo "Next: put your host's model and carbon figures in $(CONFIG_DIR)/cinergy.env, then"
+	  echo "  systemctl daemon-reload && systemctl enable --now cinergy"
+	  echo "  curl -s http://127.0.0.1:8080/health"
+	  echo "After an upgrade: systemctl restart cinergy"
+	fi
+
+## Remove the binary and the unit (stopping the service first); keeps /etc/cinergy and the user.
+uninstall:
+	@bin="$(DESTDIR)$(PREFIX)/bin/cinergy"
+	unit="$(DESTDIR)$(UNIT_DIR)/cinergy.service"
+	systemd_running=""; [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && systemd_running=yes
+	if [ -n "$$systemd_running" ] && [ -e "$$unit" ]; then $(SUDO) systemctl disable --now cinergy.service || true; fi
+	$(INSTALL_SUDO) rm -f "$$bin" "$$unit"
+	if [ -n "$$systemd_running" ]; then $(SUDO) systemctl daemon-reload; fi
+	echo "Removed $$bin and $$unit; kept $(DESTDIR)$(CONFIG_DIR) and the user cinergy"
 
 clean:
 	rm -rf .build
