@@ -221,6 +221,7 @@ struct LibvirtEndToEndTests {
 
             // libvirtd dies hard; the agent keeps serving and says libvirt is gone.
             let daemons = try #require(LibvirtDaemon.pids(), "no libvirtd process")
+            let daemonArguments = LibvirtDaemon.arguments(of: daemons[0])
             for pid in daemons { kill(pid, SIGKILL) }
             try await agent.waitFor("round \(round): libvirt reported unavailable") {
                 await watchEnergy()
@@ -228,7 +229,7 @@ struct LibvirtEndToEndTests {
             }
             // Meanwhile a domain's QEMU dies too, and a new domain starts as soon as libvirtd is back.
             kill(pid_t(victimPID), SIGKILL)
-            try await LibvirtDaemon.start()
+            try await LibvirtDaemon.start(arguments: daemonArguments)
             let newcomer = TestDomain(name: Self.uniqueName("newcomer\(round)"), spinning: false)
             janitor.track(newcomer)
             try await newcomer.create(in: directory.path)
@@ -259,13 +260,20 @@ enum LibvirtDaemon {
         return pids.isEmpty ? nil : pids
     }
 
-    /// Starts libvirtd (as `make libvirtd` does) and waits until it answers.
-    static func start() async throws {
+    /// The arguments a running libvirtd was started with (its configuration file among them).
+    static func arguments(of pid: pid_t) -> [String] {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return ["--daemon"] }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.dropFirst()
+        return arguments.isEmpty ? ["--daemon"] : Array(arguments)
+    }
+
+    /// Starts libvirtd again with `arguments` (as `make libvirtd` did) and waits until it answers.
+    static func start(arguments: [String]) async throws {
         // A killed daemon's pid file lock goes with it; retry while the old one is being reaped.
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if pids() == nil {
-                let daemon = try ChildProcess("libvirtd", executable: "/usr/sbin/libvirtd", arguments: ["--daemon"])
+                let daemon = try ChildProcess("libvirtd", executable: "/usr/sbin/libvirtd", arguments: arguments)
                 _ = await daemon.waitForExit(seconds: 30)
             }
             if await Virsh.isUp() { return }
