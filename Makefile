@@ -26,7 +26,7 @@ UNIT_DIR := /etc/systemd/system
 CONFIG_DIR := /etc/cinergy
 INSTALL_SUDO := $(if $(DESTDIR),,$(SUDO))
 
-.PHONY: deps test-deps install-packages libvirtd venv build release run test demo install uninstall clean
+.PHONY: deps test-deps install-packages libvirtd venv build release run test soak demo install uninstall bench-tools bench clean
 
 ## Install the Debian packages that are missing: `deps` what the build needs, `test-deps` what
 ## the tests and the demo need too.
@@ -106,6 +106,17 @@ test: libvirtd venv
 	trap cleanup EXIT
 	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" swift test --skip-build
 
+## The long reliability forms (docs/RELIABILITY.md): 200 churn cycles, 5 libvirtd restarts, and
+## 10 minutes of wrk load on /power, /vms and /metrics while VMs churn (CINERGY_SOAK_SECONDS).
+soak: libvirtd venv
+	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="wrk"
+	swift build -c release --static-swift-stdlib
+	swift build --build-tests
+	CINERGY_BINARY="$$(swift build -c release --show-bin-path)/cinergy" CINERGY_SOAK=1 CINERGY_VENV="$$PWD/$(VENV)" \
+	  CINERGY_SOAK_OUTPUT=/tmp/cinergy-soak.txt \
+	  swift test --skip-build --filter 'FaultEndToEndTests|LibvirtEndToEndTests/libvirtdRestart|SoakLoad|RobustnessEndToEndTests|OpenAPIEndToEndTests'
+	cat /tmp/cinergy-soak.txt
+
 ## Start a real QEMU VM with a known load beside the agent, show its readings, clean up.
 demo: test-deps build
 	@work=$$(mktemp -d /tmp/cinergy-demo.XXXXXX)
@@ -181,6 +192,66 @@ uninstall:
 	$(INSTALL_SUDO) rm -f "$$bin" "$$unit"
 	if [ -n "$$systemd_running" ]; then $(SUDO) systemctl daemon-reload; fi
 	echo "Removed $$bin and $$unit; kept $(DESTDIR)$(CONFIG_DIR) and the user cinergy"
+
+## The benchmarks' tools (Debian packages): wrk, nginx and prometheus-libvirt-exporter. Their
+## services are not started (`make bench` runs its own nginx and exporter on free loopback ports).
+BENCH_PACKAGES := wrk nginx prometheus-libvirt-exporter
+BENCH_OUT := .build/bench
+bench-tools:
+	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="$(BENCH_PACKAGES)"
+
+## Benchmarks of the release binary (docs/BENCHMARKS.md): sampling cost against a C floor, HTTP
+## against nginx, scrape cost against prometheus-libvirt-exporter, freshness and start-up. About
+## 20 minutes; the medians of CINERGY_BENCH_RUNS runs (default 3) go to $(BENCH_OUT)/results.md and
+## a summary table is printed. A missed target is reported, not an error; a broken harness is.
+bench: libvirtd bench-tools release
+	swift build --build-tests
+	# This run's stand-in QEMUs and domains carry this prefix; only they are cleaned up.
+	prefix="cinergy-e2e-bench-$$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+	export CINERGY_E2E_PREFIX="$$prefix"
+	cleanup() {
+	  pkill -KILL -f "guest=$$prefix" 2>/dev/null || true
+	  for domain in $$(virsh -c qemu:///system list --all --name 2>/dev/null | grep "^$$prefix" || true); do
+	    virsh -c qemu:///system destroy "$$domain" >/dev/null 2>&1 || true
+	    virsh -c qemu:///system undefine "$$domain" >/dev/null 2>&1 || true
+	  done
+	}
+	trap cleanup EXIT
+	rm -rf $(BENCH_OUT); mkdir -p $(BENCH_OUT)
+	out="$$PWD/$(BENCH_OUT)"
+	export CINERGY_BENCH=1 CINERGY_MEASURE=1 CINERGY_BENCH_OUTPUT="$$out" CINERGY_MEASURE_OUTPUT="$$out/freshness.txt"
+	export CINERGY_BINARY="$$PWD/$(RELEASE_BIN)"
+	load_before=$$(cut -d' ' -f1-3 /proc/loadavg)
+	started=$$(date -u +%FT%TZ)
+	# One suite per run of the test binary, so that no two measurements overlap.
+	for suite in SamplingCostBenchmark HTTPThroughputBenchmark ScrapeCostBenchmark FreshnessMeasurement StartupBenchmark; do
+	  echo "=== $$suite"
+	  swift test --skip-build --filter "EndToEndTests.$$suite" 2>&1 | tee "$$out/$$suite.log" | grep -E '^(BENCHMARK|\| |✘|✔ Test run)' || true
+	  if ! grep -q "✔ Test run with [1-9]" "$$out/$$suite.log" || grep -q "✘" "$$out/$$suite.log"; then
+	    echo "make bench: $$suite failed (the harness, not a target): see $(BENCH_OUT)/$$suite.log" >&2
+	    exit 1
+	  fi
+	done
+	{
+	  echo "# Cinergy benchmarks, $$started"
+	  echo
+	  echo "Machine: $$(nproc) cores ($$(lscpu | sed -n 's/^Model name: *//p')), $$(awk '/MemTotal/ {printf "%.0f GiB", $$2/1048576}' /proc/meminfo), Linux $$(uname -r), Debian $$(cat /etc/debian_version)"
+	  echo "Software: $$(swift --version 2>&1 | head -1); $$(virsh -c qemu:///system version 2>/dev/null | sed -n 's/^Running hypervisor: //p;s/^Using library: //p' | paste -sd, -); $$(nginx -v 2>&1); wrk $$(dpkg-query -W -f='$${Version}' wrk); prometheus-libvirt-exporter $$(dpkg-query -W -f='$${Version}' prometheus-libvirt-exporter)"
+	  echo "Agent: $(RELEASE_BIN) (release), commit $$(git rev-parse --short HEAD)$$(git diff --quiet HEAD -- Sources Package.swift || echo ' + local changes')"
+	  echo "Load average (1, 5, 15 min): $$load_before before, $$(cut -d' ' -f1-3 /proc/loadavg) after"
+	  echo "Command: make bench (CINERGY_BENCH_RUNS=$${CINERGY_BENCH_RUNS:-3} runs per figure, medians shown)"
+	  echo
+	  echo "| Figure | Median | Target | Met |"
+	  echo "|---|---|---|---|"
+	  cat "$$out"/*.rows
+	  echo
+	  echo "## Runs"
+	  echo
+	  for details in "$$out"/*.details; do echo '```'; cat "$$details"; echo '```'; done
+	} > "$$out/results.md"
+	echo
+	sed -n '1,/^## Runs/p' "$$out/results.md" | sed '$$d'
+	echo "Per-run figures: $(BENCH_OUT)/results.md"
 
 clean:
 	rm -rf .build

@@ -112,7 +112,7 @@ struct OpenAPIEndToEndTests {
         let run = try ChildProcess(
             "schemathesis", executable: schemathesis,
             arguments: [
-                "run", "http://127.0.0.1:\(agent.port)/openapi.yaml", "--checks", "all", "--max-examples", "200",
+                "run", "http://127.0.0.1:\(agent.port)/openapi.yaml", "--checks", "all", "--max-examples", FaultEndToEndTests.soak ? "3000" : "1000",
                 "--workers", "1", "--request-timeout", "10", "--seed", "1",
             ],
             logFile: report,
