@@ -13,23 +13,7 @@ struct PrometheusText {
 
     /// One sample: `name{labels} value`. Non-finite values are written as Prometheus spells them.
     mutating func sample(_ name: String, _ labels: KeyValuePairs<String, String>, _ value: Double) {
-        text += name
-        if !labels.isEmpty {
-            text += "{"
-            var first = true
-            for (label, labelValue) in labels {
-                if !first { text += "," }
-                first = false
-                text += label
-                text += "=\""
-                Self.appendEscaped(labelValue, to: &text)
-                text += "\""
-            }
-            text += "}"
-        }
-        text += " "
-        text += Self.format(value)
-        text += "\n"
+        sample(name, labels: labels.map { ($0.key, $0.value) }, value)
     }
 
     /// A sample without labels.
