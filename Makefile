@@ -104,7 +104,8 @@ test: libvirtd venv
 	  done
 	}
 	trap cleanup EXIT
-	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" swift test --skip-build
+	# One test at a time: the end-to-end tests share the machine's libvirtd, which one of them kills.
+	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" swift test --skip-build --no-parallel
 
 ## The long reliability forms (docs/RELIABILITY.md): 200 churn cycles, 5 libvirtd restarts, and
 ## 10 minutes of wrk load on /power, /vms and /metrics while VMs churn (CINERGY_SOAK_SECONDS).
@@ -114,7 +115,7 @@ soak: libvirtd venv
 	swift build --build-tests
 	CINERGY_BINARY="$$(swift build -c release --show-bin-path)/cinergy" CINERGY_SOAK=1 CINERGY_VENV="$$PWD/$(VENV)" \
 	  CINERGY_SOAK_OUTPUT=/tmp/cinergy-soak.txt \
-	  swift test --skip-build --filter 'FaultEndToEndTests|LibvirtEndToEndTests/libvirtdRestart|SoakLoad|RobustnessEndToEndTests|OpenAPIEndToEndTests'
+	  swift test --skip-build --no-parallel --filter 'FaultEndToEndTests|LibvirtEndToEndTests/libvirtdRestart|SoakLoad|RobustnessEndToEndTests|OpenAPIEndToEndTests'
 	cat /tmp/cinergy-soak.txt
 
 ## Start a real QEMU VM with a known load beside the agent, show its readings, clean up.
@@ -226,7 +227,7 @@ bench: libvirtd bench-tools release
 	# One suite per run of the test binary, so that no two measurements overlap.
 	for suite in SamplingCostBenchmark HTTPThroughputBenchmark ScrapeCostBenchmark FreshnessMeasurement StartupBenchmark; do
 	  echo "=== $$suite"
-	  swift test --skip-build --filter "EndToEndTests.$$suite" 2>&1 | tee "$$out/$$suite.log" | grep -E '^(BENCHMARK|\| |✘|✔ Test run)' || true
+	  swift test --skip-build --no-parallel --filter "EndToEndTests.$$suite" 2>&1 | tee "$$out/$$suite.log" | grep -E '^(BENCHMARK|\| |✘|✔ Test run)' || true
 	  if ! grep -q "✔ Test run with [1-9]" "$$out/$$suite.log" || grep -q "✘" "$$out/$$suite.log"; then
 	    echo "make bench: $$suite failed (the harness, not a target): see $(BENCH_OUT)/$$suite.log" >&2
 	    exit 1
