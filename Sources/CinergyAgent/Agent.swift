@@ -13,6 +13,9 @@ public enum Agent {
         }
         let logger = Logger(label: "cinergy")
         for warning in warnings { logger.warning("\(warning)") }
+        // One descriptor per VM is kept open: lift the soft limit on open files (systemd's is 1,024).
+        let files = OpenFileLimit.raise()
+        logger.debug("open-file limit", metadata: ["before": "\(files.before)", "after": "\(files.after)"])
         logger.info(
             "starting",
             metadata: [
