@@ -61,6 +61,26 @@ struct ProcFSTests {
         #expect(names.count == 4)
     }
 
+    @Test("a command line is read in full only when its executable is accepted")
+    func commandLineIfExecutable() throws {
+        let proc = try FixtureProc()
+        let long = String(repeating: "a", count: 100_000)
+        try proc.addProcess(pid: 20, arguments: ["/usr/bin/qemu-system-x86_64", "-name", long])
+        try proc.addProcess(pid: 21, arguments: ["/usr/bin/swift-frontend", "-frontend", long])
+        try proc.addProcess(pid: 22, arguments: ["x"])
+        try proc.setRawCommandLine(pid: 22, Array("qemu-system-x86_64 -name one-string".utf8))  // no NUL at all
+        let procfs = ProcFS(root: proc.path)
+        var asked: [String] = []
+        let accepted = procfs.commandLine(of: 20) { asked.append($0); return QEMUCommandLine.isEmulator($0) }
+        #expect(accepted == procfs.commandLine(of: 20))
+        #expect(asked == ["/usr/bin/qemu-system-x86_64"])
+        #expect(procfs.commandLine(of: 21, ifExecutable: QEMUCommandLine.isEmulator) == nil)
+        #expect(procfs.commandLine(of: 21, ifExecutable: { _ in true }) == procfs.commandLine(of: 21))
+        #expect(procfs.commandLine(of: 22, ifExecutable: { $0 == "qemu-system-x86_64 -name one-string" }) == ["qemu-system-x86_64 -name one-string"])
+        #expect(procfs.commandLine(of: 22, ifExecutable: { _ in false }) == nil)
+        #expect(procfs.commandLine(of: 99, ifExecutable: { _ in true }) == nil)
+    }
+
     @Test("a missing procfs root yields no processes rather than an error")
     func missingRoot() {
         #expect(ProcFS(root: "/nonexistent/cinergy").processIDs().isEmpty)

@@ -238,4 +238,31 @@ struct EnergyCounterTests {
         record = registry.records()[0]
         #expect(record.energyJoules == 120)
     }
+
+    @Test("reconciling the same list again changes nothing, unless the registry changed in between; samples move the records version")
+    func versions() throws {
+        let registry = VMRegistry()
+        let process = ProcessIdentity(pid: 31, startTimeTicks: 7)
+        let vm = VMIdentity(name: "again", uuid: nil, process: process, vcpus: 1, source: .procfs)
+        #expect(registry.reconcile(source: .procfs, observed: [vm], nowUnixSeconds: 0).added.map(\.name) == ["again"])
+        let membership = registry.membershipVersion
+        #expect(registry.reconcile(source: .procfs, observed: [vm], nowUnixSeconds: 1).added.isEmpty)
+        #expect(registry.membershipVersion == membership)
+
+        // The process was dropped meanwhile (the sampler saw it gone): the same list adds it back.
+        registry.remove(process: process)
+        #expect(registry.records().isEmpty)
+        #expect(registry.reconcile(source: .procfs, observed: [vm], nowUnixSeconds: 2).added.map(\.name) == ["again"])
+        #expect(registry.records().map(\.name) == ["again"])
+
+        let (_, before) = registry.versionedRecords()
+        registry.record(
+            [(process, UsageSample(cpuUsagePercent: 5, sampledAtUnixSeconds: 3, intervalSeconds: 1))],
+            round: SampleRound(finishedAtUnixSeconds: 3, durationSeconds: 0, vmCount: 1)
+        )
+        let (records, after) = registry.versionedRecords()
+        #expect(after != before && after == registry.recordsVersion)
+        #expect(records.first?.usage?.cpuUsagePercent == 5)
+        #expect(registry.membershipVersion != membership)
+    }
 }

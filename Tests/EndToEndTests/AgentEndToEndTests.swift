@@ -8,8 +8,9 @@ import Glibc
 /// The built agent against real processes: a stand-in QEMU burning one core and a real QEMU TCG VM.
 @Suite("End to end: the real binary, real QEMU processes", .serialized)
 struct AgentEndToEndTests {
-    /// Test VMs and processes carry this prefix, unique per run.
-    static let prefix = "cinergy-e2e-\(UUID().uuidString.prefix(8).lowercased())"
+    /// Test VMs and processes carry this prefix, unique per run; `CINERGY_E2E_PREFIX` sets it (for
+    /// `make bench`, which cleans up after its runs by this prefix only).
+    static let prefix = ProcessInfo.processInfo.environment["CINERGY_E2E_PREFIX"] ?? "cinergy-e2e-\(UUID().uuidString.prefix(8).lowercased())"
 
     static let env: [String: String] = [
         "REG_COEFF": "50,0.5,0.001", "CINERGY_RATIO": "0.75", "SERVER_CORES": "16", "DC_PUE": "1.3",

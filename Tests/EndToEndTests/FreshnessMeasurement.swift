@@ -19,6 +19,7 @@ struct FreshnessMeasurement {
     func measure() async throws {
         try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system")
         var report = ""
+        var rows: [Bench.Row] = []
         for (label, overrides) in [
             ("libvirt events (PROCFS_DISCOVERY=false)", ["PROCFS_DISCOVERY": "false", "LIBVIRT_URI": "qemu:///system"]),
             ("procfs scan only (LIBVIRT_URI=none)", ["PROCFS_DISCOVERY": "true", "LIBVIRT_URI": "none"]),
@@ -29,11 +30,22 @@ struct FreshnessMeasurement {
             report += Self.line("start, from `virsh create` returned", figures.startFromReturn)
             report += Self.line("stop,  from `virsh destroy` issued ", figures.stopFromIssue)
             report += Self.line("stop,  from `virsh destroy` returned", figures.stopFromReturn)
+            let path = overrides["PROCFS_DISCOVERY"] == "false" ? "libvirt events" : "procfs scan only"
+            for (what, values) in [("start, from `virsh create` issued", figures.startFromIssue), ("stop, from `virsh destroy` issued", figures.stopFromIssue)] {
+                rows.append(
+                    Bench.Row(
+                        "Freshness, \(path): \(what)",
+                        "median \(Self.format(Bench.median(values))) ms, worst \(Self.format(values.max() ?? .nan)) ms (\(values.count) cycles)"
+                    )
+                )
+            }
         }
         print("FRESHNESS\n" + report)
         if let path = ProcessInfo.processInfo.environment["CINERGY_MEASURE_OUTPUT"] {
             try report.write(toFile: path, atomically: true, encoding: .utf8)
         }
+        // Under `make bench`, also a part of the benchmark summary.
+        if Bench.isEnabled { try Bench.record("4-freshness", rows: rows, details: report) }
     }
 
     static func line(_ label: String, _ values: [Double]) -> String {

@@ -23,10 +23,20 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 enum JSONResponse {
     /// A JSON response whose body is `json`.
     static func make(_ json: String, status: HTTPResponse.Status = .ok, extraHeaders: HTTPFields = [:]) -> Response {
+        make(body: body(json), status: status, extraHeaders: extraHeaders)
+    }
+
+    /// A JSON response whose body is `body` (from `body(_:)`).
+    static func make(body: ByteBuffer, status: HTTPResponse.Status = .ok, extraHeaders: HTTPFields = [:]) -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         headers.append(contentsOf: extraHeaders)
-        var body = json
-        body.append("\n")
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// The bytes of a JSON response body: `json` and a final newline.
+    static func body(_ json: String) -> ByteBuffer {
+        var buffer = ByteBuffer(string: json)
+        buffer.writeString("\n")
+        return buffer
     }
 }

@@ -69,6 +69,12 @@ struct JSONWriter {
 
     private static func appendString(_ string: String, to text: inout String) {
         text.append("\"")
+        // Most strings (names, UUIDs, timestamps) need no escape: copied whole, not scalar by scalar.
+        guard string.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+            text.append(string)
+            text.append("\"")
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": text.append("\\\"")

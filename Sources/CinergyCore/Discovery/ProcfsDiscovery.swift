@@ -16,7 +16,8 @@ public struct ProcfsDiscovery: Sendable {
     /// `known` holds QEMUs found by earlier scans whose process the caller has since verified (the
     /// sampler re-reads each one's stat every round and drops those that exited or whose PID was
     /// reused): their command lines are not read again, so a scan costs one directory listing plus
-    /// reads for new processes only.
+    /// reads for new processes only. Of a process that is not a QEMU, only the start of the command
+    /// line (its executable) is read and decoded.
     public func scan(known: [Int32: VMIdentity] = [:]) -> [VMIdentity] {
         var found: [VMIdentity] = []
         for pid in procfs.processIDs() {
@@ -24,7 +25,7 @@ public struct ProcfsDiscovery: Sendable {
                 found.append(identity)
                 continue
             }
-            guard let arguments = procfs.commandLine(of: pid),
+            guard let arguments = procfs.commandLine(of: pid, ifExecutable: QEMUCommandLine.isEmulator),
                 let commandLine = QEMUCommandLine(arguments: arguments),
                 let stat = procfs.stat(of: pid), !stat.hasExited
             else { continue }

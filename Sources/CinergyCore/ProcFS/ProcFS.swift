@@ -44,6 +44,31 @@ public struct ProcFS: Sendable {
         guard let bytes = readFile("\(root)/\(pid)/cmdline", limit: Self.commandLineLimitBytes), !bytes.isEmpty else {
             return nil
         }
+        return Self.arguments(bytes)
+    }
+
+    /// The arguments of process `pid`, as `commandLine(of:)` reads them, but only when
+    /// `acceptsExecutable` accepts the first one (the executable); nil otherwise. The rest of a
+    /// command line that is not accepted is neither read nor decoded: the discovery scan asks this
+    /// of every process it does not know yet, every interval, and most are not QEMUs (some, such as
+    /// compilers, have command lines of hundreds of kilobytes).
+    public func commandLine(of pid: Int32, ifExecutable acceptsExecutable: (String) -> Bool) -> [String]? {
+        var checked = false
+        var accepted = true
+        let bytes = readFile("\(root)/\(pid)/cmdline", limit: Self.commandLineLimitBytes) { bytes in
+            guard !checked, let end = bytes.firstIndex(of: 0) else { return true }
+            checked = true
+            accepted = acceptsExecutable(String(decoding: bytes[..<end], as: UTF8.self))
+            return accepted
+        }
+        guard let bytes, !bytes.isEmpty, accepted else { return nil }
+        // No NUL at all (a process that rewrote its arguments as one string): all of it is argument 0.
+        if !checked, !acceptsExecutable(String(decoding: bytes, as: UTF8.self)) { return nil }
+        return Self.arguments(bytes)
+    }
+
+    /// Splits a NUL-separated command line into arguments, decoded as UTF-8 with invalid bytes replaced.
+    static func arguments(_ bytes: [UInt8]) -> [String] {
         var arguments = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
             String(decoding: $0, as: UTF8.self)
         }
@@ -62,8 +87,9 @@ public struct ProcFS: Sendable {
         ProcStatFile(path: "\(root)/\(pid)/stat")
     }
 
-    /// The whole file, at most `limit` bytes; nil when it cannot be opened or read.
-    func readFile(_ path: String, limit: Int) -> [UInt8]? {
+    /// The whole file, at most `limit` bytes; nil when it cannot be opened or read. After each
+    /// chunk, `readOn` sees what was read so far and may stop the reading early by returning false.
+    func readFile(_ path: String, limit: Int, readOn: ([UInt8]) -> Bool = { _ in true }) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -77,6 +103,7 @@ public struct ProcFS: Sendable {
             }
             if count == 0 { break }
             result.append(contentsOf: chunk[0..<count])
+            if !readOn(result) { break }
         }
         return result
     }

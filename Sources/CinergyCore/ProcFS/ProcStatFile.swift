@@ -11,20 +11,22 @@ import Darwin
 /// Not thread-safe; owned by the sampler's loop.
 public final class ProcStatFile {
     private let fd: Int32
-    private var buffer: [UInt8]
+
+    /// Bytes read per sample: a stat line is about 300 bytes, and field 22 ends well within this.
+    static let readSizeBytes = 1024
 
     init?(path: String) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         self.fd = fd
-        self.buffer = [UInt8](repeating: 0, count: 1024)
     }
 
     deinit { close(fd) }
 
-    /// Reads the file again; nil when the process has exited.
+    /// Reads the file again; nil when the process has exited. The line is read into a buffer on the
+    /// stack: nothing is allocated per sample, and nothing is kept per file but the descriptor.
     public func read() -> ProcessStat? {
-        buffer.withUnsafeMutableBytes { raw -> ProcessStat? in
+        withUnsafeTemporaryAllocation(byteCount: Self.readSizeBytes, alignment: 1) { raw -> ProcessStat? in
             var count: Int
             repeat {
                 count = pread(fd, raw.baseAddress, raw.count, 0)

@@ -31,6 +31,19 @@ public final class VMRegistry: Sendable {
         var retired: Set<ProcessIdentity> = []
         var lastSample: SampleRound?
         var sources: [VMSource: SourceStatus] = [:]
+        /// Bumped by every call that may change which VMs exist or who owns a process.
+        var membershipVersion: UInt64 = 0
+        /// Bumped by every call that may change what `records()` returns (membership and samples).
+        var recordsVersion: UInt64 = 0
+        /// Each source's last reconciled list and the version right after it: reconciling the same
+        /// list again onto an unchanged registry is a no-op, so it is skipped (the procfs scan
+        /// reports the same VMs round after round).
+        var lastReconcile: [VMSource: (observed: [VMIdentity], version: UInt64)] = [:]
+
+        mutating func membershipChanging() {
+            membershipVersion &+= 1
+            recordsVersion &+= 1
+        }
 
         mutating func removeEntry(_ key: VMKey) -> Entry? {
             guard let entry = entries.removeValue(forKey: key) else { return nil }
@@ -54,6 +67,11 @@ public final class VMRegistry: Sendable {
     @discardableResult
     public func reconcile(source: VMSource, observed: [VMIdentity], nowUnixSeconds: Double) -> RegistryChanges {
         state.withLock { state in
+            if let last = state.lastReconcile[source], last.version == state.membershipVersion, last.observed == observed {
+                return RegistryChanges()
+            }
+            state.membershipChanging()
+            defer { state.lastReconcile[source] = (observed, state.membershipVersion) }
             var changes = RegistryChanges()
             var seen = Set<VMKey>()
             for identity in observed where identity.source == source {
@@ -79,6 +97,7 @@ public final class VMRegistry: Sendable {
     @discardableResult
     public func upsert(_ identity: VMIdentity, nowUnixSeconds: Double) -> RegistryChanges {
         state.withLock { state in
+            state.membershipChanging()
             var changes = RegistryChanges()
             Self.upsert(identity, into: &state, now: nowUnixSeconds, changes: &changes)
             return changes
@@ -89,6 +108,7 @@ public final class VMRegistry: Sendable {
     @discardableResult
     public func remove(key: VMKey) -> VMIdentity? {
         state.withLock { state in
+            state.membershipChanging()
             guard let removed = state.removeEntry(key)?.identity else { return nil }
             if removed.source == .libvirt, let process = removed.process { state.retired.insert(process) }
             return removed
@@ -99,6 +119,7 @@ public final class VMRegistry: Sendable {
     @discardableResult
     public func remove(process: ProcessIdentity) -> VMIdentity? {
         state.withLock { state in
+            state.membershipChanging()
             guard let key = state.owners[process] else { return nil }
             return state.removeEntry(key)?.identity
         }
@@ -148,7 +169,18 @@ public final class VMRegistry: Sendable {
 
     /// The processes to sample.
     public func processes() -> [ProcessIdentity] {
-        state.withLock { Array($0.owners.keys) }
+        versionedProcesses().processes
+    }
+
+    /// The processes to sample, with the membership version they were taken at: while
+    /// `membershipVersion` stays at that version, the processes are the same.
+    public func versionedProcesses() -> (processes: [ProcessIdentity], version: UInt64) {
+        state.withLock { (Array($0.owners.keys), $0.membershipVersion) }
+    }
+
+    /// Moves on with every call that may change which VMs exist or which process each one runs.
+    public var membershipVersion: UInt64 {
+        state.withLock { $0.membershipVersion }
     }
 
     /// Stores one round of samples and adds each VM's energy and carbon over its interval to its
@@ -156,36 +188,55 @@ public final class VMRegistry: Sendable {
     public func record(_ samples: [(ProcessIdentity, UsageSample)], round: SampleRound) {
         state.withLock { state in
             for (process, sample) in samples {
-                guard let key = state.owners[process], var entry = state.entries[key] else { continue }
-                if let accounting {
-                    let usage = entry.identity.state == .paused ? 0 : sample.cpuUsagePercent
-                    let (joules, grams) = accounting.increments(
-                        cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds
-                    )
-                    entry.energyJoules += joules
-                    entry.carbonGrams += grams
-                }
-                entry.usage = sample
-                if entry.history.count >= historyLength {
-                    entry.history.removeFirst(entry.history.count - historyLength + 1)
-                }
-                entry.history.append(sample)
-                state.entries[key] = entry
+                guard let key = state.owners[process], let index = state.entries.index(forKey: key) else { continue }
+                // Mutated in place: a copy of the entry would share its history buffer, and the
+                // append below would then copy the whole history for every VM every round.
+                Self.add(sample, to: &state.entries.values[index], historyLength: historyLength, accounting: accounting)
             }
             state.lastSample = round
+            state.recordsVersion &+= 1
         }
+    }
+
+    private static func add(_ sample: UsageSample, to entry: inout Entry, historyLength: Int, accounting: EnergyAccounting?) {
+        if let accounting {
+            let usage = entry.identity.state == .paused ? 0 : sample.cpuUsagePercent
+            let (joules, grams) = accounting.increments(
+                cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds
+            )
+            entry.energyJoules += joules
+            entry.carbonGrams += grams
+        }
+        entry.usage = sample
+        if entry.history.count >= historyLength {
+            entry.history.removeFirst(entry.history.count - historyLength + 1)
+        }
+        entry.history.append(sample)
     }
 
     // MARK: Reading
 
     /// Every VM, sorted by name then PID.
     public func records() -> [VMRecord] {
-        let records = state.withLock { state in
-            state.entries.values.map(Self.record(of:))
+        versionedRecords().records
+    }
+
+    /// Every VM, as `records()`, with the version of the registry they were taken at: two calls
+    /// that see the same `version` see the same records (every change to a VM or to the set of VMs
+    /// moves the version on). HTTP handlers use it to reuse a response built from the same records.
+    public func versionedRecords() -> (records: [VMRecord], version: UInt64) {
+        let (records, version) = state.withLock { state in
+            (state.entries.values.map(Self.record(of:)), state.recordsVersion)
         }
-        return records.sorted {
+        let sorted = records.sorted {
             ($0.identity.name, $0.identity.process?.pid ?? -1) < ($1.identity.name, $1.identity.process?.pid ?? -1)
         }
+        return (sorted, version)
+    }
+
+    /// The version `versionedRecords()` would return now.
+    public var recordsVersion: UInt64 {
+        state.withLock { $0.recordsVersion }
     }
 
     /// The VM a user means by `key`: its name, its UUID (any case) or `pid:N`.

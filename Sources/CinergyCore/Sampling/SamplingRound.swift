@@ -1,10 +1,24 @@
 /// The state the sampler carries from one round to the next: an open `/proc/PID/stat` per VM
 /// and its previous reading. Owned by one loop; not shared.
+///
+/// The processes to sample are kept in an array that follows the registry's membership version:
+/// while no VM comes or goes, a round walks that array (a `pread` and a parse per VM, no lookups
+/// and no allocation per VM) and hands the samples to the registry in one call.
 public struct SamplingRound {
     private struct Tracked {
+        let process: ProcessIdentity
         let file: ProcStatFile
-        var lastCPUTicks: UInt64
-        var lastMonotonicSeconds: Double
+        /// The previous reading; nil until the first (the baseline).
+        var last: (cpuTicks: UInt64, monotonicSeconds: Double)?
+    }
+
+    /// What reading a process's stat file gave.
+    private enum Reading {
+        /// The process is gone, or its PID is another process's now; it has been forgotten.
+        case gone
+        /// Its first reading: no usage until the next.
+        case baseline
+        case sample(UsageSample)
     }
 
     public let registry: VMRegistry
@@ -12,7 +26,10 @@ public struct SamplingRound {
     /// Scans for QEMU processes each round; nil when procfs discovery is off.
     public let discovery: ProcfsDiscovery?
     public let ticksPerSecond: Double
-    private var tracked: [ProcessIdentity: Tracked] = [:]
+    /// The registry's processes, each with its open stat file and last reading.
+    private var tracked: [Tracked] = []
+    /// The registry membership version `tracked` matches; nil before the first round.
+    private var trackedVersion: UInt64?
     /// QEMUs the last scan found, by PID, minus those whose process has exited since.
     private var scanned: [Int32: VMIdentity] = [:]
 
@@ -35,63 +52,97 @@ public struct SamplingRound {
         var result = RoundResult()
         // 1. Sample what is registered; this also finds the processes that exited or whose PID
         //    was reused, so that the scan below reads those PIDs afresh.
+        follow(result: &result)
         var samples: [(ProcessIdentity, UsageSample)] = []
-        let processes = registry.processes()
-        samples.reserveCapacity(processes.count)
-        let current = Set(processes)
-        tracked = tracked.filter { current.contains($0.key) }
-        for process in processes {
-            if let sample = read(process, monotonic: monotonic, unixNow: unixNow, result: &result) {
-                samples.append((process, sample))
+        samples.reserveCapacity(tracked.count)
+        var readCount = 0
+        for index in tracked.indices {
+            switch read(at: index, monotonic: monotonic, unixNow: unixNow, result: &result) {
+            case .gone: continue
+            case .baseline: readCount += 1
+            case .sample(let sample):
+                readCount += 1
+                samples.append((tracked[index].process, sample))
             }
         }
         // 2. Discover: new QEMUs are read, known ones are taken as verified by step 1.
         if let discovery {
             let observed = discovery.scan(known: scanned)
-            scanned = Dictionary(observed.compactMap { identity in identity.pid.map { ($0, identity) } }, uniquingKeysWith: { a, _ in a })
             result.changes = registry.reconcile(source: .procfs, observed: observed, nowUnixSeconds: unixNow)
+            // Unchanged membership means the scan saw exactly what the last one did (else the
+            // reconcile would have run and moved the version on): `scanned` is still right.
+            if registry.membershipVersion != trackedVersion {
+                scanned = Dictionary(observed.compactMap { identity in identity.pid.map { ($0, identity) } }, uniquingKeysWith: { a, _ in a })
+            }
         }
         // 3. Baseline readings for processes registered since step 1 (by the scan or another source),
-        //    so that they have a usage one interval from now.
-        for process in registry.processes() where tracked[process] == nil {
-            _ = read(process, monotonic: monotonic, unixNow: unixNow, result: &result)
+        //    so that they have a usage one interval from now; exited ones are dropped from `tracked`.
+        if follow(result: &result) {
+            for index in tracked.indices where tracked[index].last == nil {
+                if case .gone = read(at: index, monotonic: monotonic, unixNow: unixNow, result: &result) { continue }
+                readCount += 1
+            }
         }
         let round = SampleRound(
             finishedAtUnixSeconds: unixNow,
             durationSeconds: monotonic() - start,
-            vmCount: tracked.count
+            vmCount: readCount
         )
         registry.record(samples, round: round)
         result.round = round
         return result
     }
 
-    /// Reads one process's CPU time; returns its usage since the previous reading, if there was one.
-    /// A process that is gone (or is another one now) is forgotten.
-    private mutating func read(
-        _ process: ProcessIdentity, monotonic: () -> Double, unixNow: Double, result: inout RoundResult
-    ) -> UsageSample? {
-        let previous = tracked[process]
-        guard let file = previous?.file ?? procfs.openStat(of: process.pid) else {
-            forget(process, result: &result)
-            return nil
+    /// Makes `tracked` the registry's processes again if the registry's membership has changed
+    /// since: keeps the open file and last reading of the processes still registered, opens the
+    /// stat file of new ones (forgetting those already gone) and drops the rest. Returns whether
+    /// the membership had changed.
+    @discardableResult
+    private mutating func follow(result: inout RoundResult) -> Bool {
+        guard registry.membershipVersion != trackedVersion else { return false }
+        let (processes, version) = registry.versionedProcesses()
+        var previous = Dictionary(tracked.map { ($0.process, $0) }, uniquingKeysWith: { a, _ in a })
+        var next: [Tracked] = []
+        next.reserveCapacity(processes.count)
+        var gone: [ProcessIdentity] = []
+        for process in processes {
+            if let kept = previous.removeValue(forKey: process) {
+                next.append(kept)
+            } else if let file = procfs.openStat(of: process.pid) {
+                next.append(Tracked(process: process, file: file))
+            } else {
+                gone.append(process)
+            }
         }
-        guard let stat = file.read(), stat.startTimeTicks == process.startTimeTicks, !stat.hasExited else {
-            forget(process, result: &result)
-            return nil
-        }
-        let now = monotonic()
-        tracked[process] = Tracked(file: file, lastCPUTicks: stat.cpuTicks, lastMonotonicSeconds: now)
-        guard let previous, now > previous.lastMonotonicSeconds else { return nil }
-        let elapsed = now - previous.lastMonotonicSeconds
-        let ticks = stat.cpuTicks >= previous.lastCPUTicks ? stat.cpuTicks - previous.lastCPUTicks : 0
-        let usage = Double(ticks) / ticksPerSecond / elapsed * 100
-        return UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: unixNow, intervalSeconds: elapsed)
+        tracked = next
+        trackedVersion = version
+        for process in gone { forget(process, result: &result) }
+        return true
     }
 
-    /// Drops a process that exited (or whose PID now belongs to another process) everywhere.
+    /// Reads the CPU time of the process at `index` of `tracked`; one that is gone (or is another
+    /// process now) is forgotten.
+    private mutating func read(
+        at index: Int, monotonic: () -> Double, unixNow: Double, result: inout RoundResult
+    ) -> Reading {
+        let process = tracked[index].process
+        guard let stat = tracked[index].file.read(), stat.startTimeTicks == process.startTimeTicks, !stat.hasExited else {
+            forget(process, result: &result)
+            return .gone
+        }
+        let now = monotonic()
+        let previous = tracked[index].last
+        tracked[index].last = (stat.cpuTicks, now)
+        guard let previous, now > previous.monotonicSeconds else { return .baseline }
+        let elapsed = now - previous.monotonicSeconds
+        let ticks = stat.cpuTicks >= previous.cpuTicks ? stat.cpuTicks - previous.cpuTicks : 0
+        let usage = Double(ticks) / ticksPerSecond / elapsed * 100
+        return .sample(UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: unixNow, intervalSeconds: elapsed))
+    }
+
+    /// Drops a process that exited (or whose PID now belongs to another process) everywhere. The
+    /// registry's membership version moves on, so the next `follow` drops it from `tracked`.
     private mutating func forget(_ process: ProcessIdentity, result: inout RoundResult) {
-        tracked[process] = nil
         if scanned[process.pid]?.process == process { scanned[process.pid] = nil }
         if let removed = registry.remove(process: process) { result.exited.append(removed) }
     }

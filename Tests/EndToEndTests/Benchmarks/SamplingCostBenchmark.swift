@@ -67,14 +67,18 @@ struct SamplingCostBenchmark {
         let domains = try await BenchDomains.create(count: count, in: directory.path, janitor: janitor)
         let pids = try BenchDomains.pids(of: domains)
         let floor = try FloorProgram.build(in: directory.path)
-        let libvirtd = try BenchDomains.libvirtd()
         var figures = Figures()
         for _ in 0..<Bench.runs {
-            let env = Bench.agentEnv.merging(["LIBVIRT_URI": Virsh.uri, "PROCFS_DISCOVERY": "false"]) { $1 }
-            let agent = try AgentUnderTest(env: env, directory: directory.path)
-            try await agent.waitForVMs(prefix: BenchDomains.prefix, count: count)
-            try await measureWindow(agent: agent, count: count, floor: (floor, pids, directory.path), libvirtd: libvirtd, into: &figures)
-            try await agent.stop()
+            figures = try await Bench.retrying("a window on the libvirt path") { [figures] in
+                var attempt = figures
+                let libvirtd = try BenchDomains.libvirtd()
+                let env = Bench.agentEnv.merging(["LIBVIRT_URI": Virsh.uri, "PROCFS_DISCOVERY": "false"]) { $1 }
+                let agent = try AgentUnderTest(env: env, directory: directory.path)
+                try await agent.waitForVMs(prefix: BenchDomains.prefix, count: count)
+                try await measureWindow(agent: agent, count: count, floor: (floor, pids, directory.path), libvirtd: libvirtd, into: &attempt)
+                try await agent.stop()
+                return attempt
+            }
         }
         let details = "SAMPLE_INTERVAL=1, LIBVIRT_URI=qemu:///system, PROCFS_DISCOVERY=false; window \(Bench.windowSeconds) s per run, \(Bench.runs) runs\n"
             + figures.details("\(count) idle TCG domains") + "  load after: \(ProcessMeter.loadAverage())\n"

@@ -83,20 +83,23 @@ struct ScrapeCostBenchmark {
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
         let domains = try await BenchDomains.create(count: 10, in: directory.path, janitor: janitor)
-        let libvirtd = try BenchDomains.libvirtd()
 
-        let env = Bench.agentEnv.merging(["LIBVIRT_URI": Virsh.uri, "PROCFS_DISCOVERY": "false"]) { $1 }
-        let agent = try AgentUnderTest(env: env, directory: directory.path)
-        try await agent.waitForVMs(prefix: BenchDomains.prefix, count: domains.count)
-        let ours = try await Self.scrape(port: agent.port, count: 50, meters: [agent.meter, libvirtd])
-        try await agent.stop()
-
-        let exporter = try LibvirtExporter(directory: directory.path)
-        try await exporter.waitUntilServing()
-        let sample = try HTTPProbe.get(port: exporter.port, path: "/metrics").text
-        let listed = domains.filter { sample.contains($0.name) }.count
-        guard listed == domains.count else { throw TestFailure("the exporter lists \(listed) of the \(domains.count) domains") }
-        let theirs = try await Self.scrape(port: exporter.port, count: 20, meters: [ProcessMeter(pid: exporter.child.pid), libvirtd])
+        let ours = try await Bench.retrying("scraping the agent") {
+            let env = Bench.agentEnv.merging(["LIBVIRT_URI": Virsh.uri, "PROCFS_DISCOVERY": "false"]) { $1 }
+            let agent = try AgentUnderTest(env: env, directory: directory.path)
+            try await agent.waitForVMs(prefix: BenchDomains.prefix, count: domains.count)
+            let figures = try await Self.scrape(port: agent.port, count: 50, meters: [agent.meter, try BenchDomains.libvirtd()])
+            try await agent.stop()
+            return figures
+        }
+        let theirs = try await Bench.retrying("scraping prometheus-libvirt-exporter") {
+            let exporter = try LibvirtExporter(directory: directory.path)
+            try await exporter.waitUntilServing()
+            let sample = try HTTPProbe.get(port: exporter.port, path: "/metrics").text
+            let listed = domains.filter { sample.contains($0.name) }.count
+            guard listed == domains.count else { throw TestFailure("the exporter lists \(listed) of the \(domains.count) domains") }
+            return try await Self.scrape(port: exporter.port, count: 20, meters: [ProcessMeter(pid: exporter.child.pid), try BenchDomains.libvirtd()])
+        }
 
         let ourCPU = Bench.median(ours.cpuPerScrape) * 1e3
         let theirCPU = Bench.median(theirs.cpuPerScrape) * 1e3

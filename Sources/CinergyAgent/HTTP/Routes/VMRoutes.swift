@@ -2,18 +2,30 @@ import CinergyCore
 import Hummingbird
 
 /// `GET /vms`: every tracked VM with its identity, latest usage and total power.
+///
+/// The body is built once per registry version (once per sample interval, plus when VMs come and
+/// go) and reused by every request until the registry changes.
 struct VMRoutes<Context: RequestContext>: Sendable {
     let registry: VMRegistry
     let powerModel: PowerModel
+    let cache = ResponseCache()
 
     func add(to router: Router<Context>) {
         router.get("/vms") { _, _ in list() }
     }
 
     func list() -> Response {
+        if let body = cache.body(version: registry.recordsVersion) { return JSONResponse.make(body: body) }
+        let (records, version) = registry.versionedRecords()
+        let body = JSONResponse.body(Self.json(records, powerModel: powerModel))
+        cache.store(body, version: version)
+        return JSONResponse.make(body: body)
+    }
+
+    static func json(_ records: [VMRecord], powerModel: PowerModel) -> String {
         var json = JSONWriter()
         json.array { json in
-            for record in registry.records() {
+            for record in records {
                 let usage = record.effectiveUsage
                 let watts = usage.map {
                     powerModel.estimate(cpuUsagePercent: $0.cpuUsagePercent, vmCores: record.identity.vcpus).totalWatts
@@ -46,6 +58,6 @@ struct VMRoutes<Context: RequestContext>: Sendable {
                 }
             }
         }
-        return JSONResponse.make(json.text)
+        return json.text
     }
 }

@@ -32,6 +32,19 @@ enum Bench {
         AgentEndToEndTests.env.merging(["LOG_LEVEL": "info", "SAMPLE_INTERVAL": "1"]) { $1 }
     }
 
+    /// Runs `body` again, up to `attempts` times in all, when it throws: on a shared machine
+    /// another test run may restart libvirtd in the middle of a window.
+    static func retrying<T>(_ what: String, attempts: Int = 3, _ body: () async throws -> T) async throws -> T {
+        for attempt in 1..<attempts {
+            do {
+                return try await body()
+            } catch {
+                print("BENCHMARK \(what) failed (attempt \(attempt) of \(attempts)), retrying: \(error)")
+            }
+        }
+        return try await body()
+    }
+
     /// The median (the mean of the two middle values for an even count); NaN for none.
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
