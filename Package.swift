@@ -23,12 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
-        // libvirt's C API. Only CinergyLibvirt may import it; the core never does.
-        .systemLibrary(
+        // libvirt's C API (headers from libvirt-dev), loaded with dlopen when a libvirt URI is
+        // configured rather than linked. Only CinergyLibvirt may import it; the core never does.
+        .target(
             name: "CLibvirt",
-            path: "Modules/CLibvirt",
-            pkgConfig: "libvirt",
-            providers: [.apt(["libvirt-dev"])]
+            path: "Modules/CLibvirt"
         ),
         // The model, procfs discovery, the VM registry and the sampler: no HTTP, no libvirt.
         .target(
@@ -73,7 +72,21 @@ let package = Package(
                 "CinergyAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // Resident memory (docs/BENCHMARKS.md): lld with packed relative relocations (DT_RELR,
+            // glibc 2.36+) shrinks the relocation table the loader reads at start-up from 2.5 MB
+            // to 20 kB; not exporting the executable's 27,000 symbols (nothing loads against
+            // them) spares the loader searching them on every library symbol it binds.
+            linkerSettings: [
+                .unsafeFlags(
+                    [
+                        "-use-ld=lld",
+                        "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                        "-Xlinker", "--no-export-dynamic",
+                    ],
+                    .when(platforms: [.linux])
+                )
+            ]
         ),
         .testTarget(
             name: "CinergyCoreTests",

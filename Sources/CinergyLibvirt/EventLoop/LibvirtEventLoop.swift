@@ -62,7 +62,7 @@ public final class LibvirtEventLoop: Sendable {
 
     /// Starts the loop thread unless it is running; cheap and idempotent.
     ///
-    /// The first call per process wraps `virInitialize()`, installs an error handler with
+    /// The first call per process loads libvirt's library, wraps `virInitialize()`, installs an error handler with
     /// `virSetErrorFunc()` (libvirt then stops printing errors to stderr; its messages go to
     /// this loop's `Logger` at debug level, since callers get them as thrown ``LibvirtError``s)
     /// and calls `virEventRegisterDefaultImpl()`. Each start adds a periodic timeout with
@@ -136,8 +136,10 @@ public final class LibvirtEventLoop: Sendable {
         logger.debug("libvirt event loop stopped")
     }
 
-    /// `virInitialize()`, `virSetErrorFunc()` and `virEventRegisterDefaultImpl()`, once per process.
+    /// Loads libvirt (``LibvirtLibrary/load()``), then `virInitialize()`, `virSetErrorFunc()` and
+    /// `virEventRegisterDefaultImpl()`, once per process.
     private static func registerDefaultImplementation(logger: Logger) throws {
+        try LibvirtLibrary.load()
         guard virInitialize() == 0 else {
             throw LibvirtError.last(from: "virInitialize")
         }

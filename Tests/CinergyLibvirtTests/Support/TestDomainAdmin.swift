@@ -1,4 +1,5 @@
 import CLibvirt
+import CinergyLibvirt
 import Foundation
 
 /// A failed call on ``TestDomainAdmin``'s read-write connection.
@@ -26,6 +27,7 @@ final class TestDomainAdmin: @unchecked Sendable {
     private let pointer: OpaquePointer
 
     init() throws {
+        try LibvirtLibrary.load()
         guard let pointer = virConnectOpen(Self.uri) else {
             throw TestDomainAdminError.last(from: "virConnectOpen")
         }

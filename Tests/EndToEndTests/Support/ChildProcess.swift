@@ -99,6 +99,23 @@ final class ChildProcess: @unchecked Sendable {
 
 /// Kernel facts about a process, read the way the agent is checked against.
 enum Kernel {
+    /// The whole of a /proc file, read until end of file (Foundation's readers stop early on some
+    /// of them, such as /proc/PID/maps, whose size reads as 0); nil if it cannot be opened.
+    static func readProcFile(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// utime + stime of `pid` in clock ticks, from `/proc/PID/stat`.
     static func cpuTicks(pid: Int32) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
