@@ -8,7 +8,7 @@ SHELL := /bin/bash
 
 # Debian packages. To build: libvirt's headers. To test and demo: QEMU, libvirtd and virsh for
 # real VMs, and the clients the tests drive the agent with.
-BUILD_PACKAGES := libvirt-dev pkg-config
+BUILD_PACKAGES := libvirt-dev
 TEST_PACKAGES := qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients curl procps \
 	openssl python3 python3-venv chromium util-linux
 # Python tools of the test suite (from PyPI), in a virtual environment under .build.
@@ -26,7 +26,20 @@ UNIT_DIR := /etc/systemd/system
 CONFIG_DIR := /etc/cinergy
 INSTALL_SUDO := $(if $(DESTDIR),,$(SUDO))
 
-.PHONY: deps test-deps install-packages libvirtd venv build release run test soak demo install uninstall bench-tools bench clean
+# Removes the test VMs and processes whose names start with $$prefix (set by the recipe before
+# it), however the recipe ends.
+define E2E_CLEANUP
+cleanup() {
+  pkill -KILL -f "guest=$$prefix" 2>/dev/null || true
+  for domain in $$(virsh -c qemu:///system list --all --name 2>/dev/null | grep "^$$prefix" || true); do
+    virsh -c qemu:///system destroy "$$domain" >/dev/null 2>&1 || true
+    virsh -c qemu:///system undefine "$$domain" >/dev/null 2>&1 || true
+  done
+}
+trap cleanup EXIT
+endef
+
+.PHONY: deps test-deps install-packages libvirtd venv build release run test soak demo install uninstall bench-tools bench link-order clean
 
 ## Install the Debian packages that are missing: `deps` what the build needs, `test-deps` what
 ## the tests and the demo need too.
@@ -96,14 +109,7 @@ run: release
 test: libvirtd venv
 	swift build --build-tests
 	prefix=cinergy-e2; prefix="$${prefix}e-"
-	cleanup() {
-	  pkill -KILL -f "guest=$$prefix" 2>/dev/null || true
-	  for domain in $$(virsh -c qemu:///system list --all --name 2>/dev/null | grep "^$$prefix" || true); do
-	    virsh -c qemu:///system destroy "$$domain" >/dev/null 2>&1 || true
-	    virsh -c qemu:///system undefine "$$domain" >/dev/null 2>&1 || true
-	  done
-	}
-	trap cleanup EXIT
+	$(E2E_CLEANUP)
 	# One test at a time: the end-to-end tests share the machine's libvirtd, which one of them kills.
 	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" swift test --skip-build --no-parallel
 
@@ -210,14 +216,7 @@ bench: libvirtd bench-tools release
 	# This run's stand-in QEMUs and domains carry this prefix; only they are cleaned up.
 	prefix="cinergy-e2e-bench-$$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 	export CINERGY_E2E_PREFIX="$$prefix"
-	cleanup() {
-	  pkill -KILL -f "guest=$$prefix" 2>/dev/null || true
-	  for domain in $$(virsh -c qemu:///system list --all --name 2>/dev/null | grep "^$$prefix" || true); do
-	    virsh -c qemu:///system destroy "$$domain" >/dev/null 2>&1 || true
-	    virsh -c qemu:///system undefine "$$domain" >/dev/null 2>&1 || true
-	  done
-	}
-	trap cleanup EXIT
+	$(E2E_CLEANUP)
 	rm -rf $(BENCH_OUT); mkdir -p $(BENCH_OUT)
 	out="$$PWD/$(BENCH_OUT)"
 	export CINERGY_BENCH=1 CINERGY_MEASURE=1 CINERGY_BENCH_OUTPUT="$$out" CINERGY_MEASURE_OUTPUT="$$out/freshness.txt"
@@ -253,6 +252,21 @@ bench: libvirtd bench-tools release
 	echo
 	sed -n '1,/^## Runs/p' "$$out/results.md" | sed '$$d'
 	echo "Per-run figures: $(BENCH_OUT)/results.md"
+
+## Regenerate the executable's link order, Sources/cinergy/HotFunctions.order: the functions the
+## release agent runs under a full workload (callgrind's profile), which the linker packs together
+## to keep the agent's resident code small (docs/BENCHMARKS.md). Run it after large code changes.
+link-order: libvirtd release
+	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="valgrind binutils"
+	swift build --build-tests
+	prefix="cinergy-e2e-order-$$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+	export CINERGY_E2E_PREFIX="$$prefix"
+	$(E2E_CLEANUP)
+	CINERGY_BINARY="$$PWD/$(RELEASE_BIN)" CINERGY_LINK_ORDER_OUTPUT="$$PWD/Sources/cinergy/HotFunctions.order" \
+	  swift test --skip-build --no-parallel --filter EndToEndTests.LinkOrderProfile 2>&1 | grep -E '^(LINK ORDER|✘|✔ Test run)'
+	grep -q . Sources/cinergy/HotFunctions.order
+	# The build does not track the order as an input of the link: make the next build relink.
+	rm -f $(RELEASE_BIN) $(DEBUG_BIN)
 
 clean:
 	rm -rf .build

@@ -72,17 +72,23 @@ let package = Package(
                 "CinergyAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            exclude: ["HotFunctions.order"],
             swiftSettings: swiftSettings,
             // Resident memory (docs/BENCHMARKS.md): lld with packed relative relocations (DT_RELR,
             // glibc 2.36+) shrinks the relocation table the loader reads at start-up from 2.5 MB
             // to 20 kB; not exporting the executable's 27,000 symbols (nothing loads against
-            // them) spares the loader searching them on every library symbol it binds.
+            // them) spares the loader searching them on every library symbol it binds; and the
+            // functions the agent runs (HotFunctions.order, written by `make link-order`) are
+            // placed together, so the code it maps is the code it runs. A name the order lists
+            // and the binary lacks is skipped.
             linkerSettings: [
                 .unsafeFlags(
                     [
                         "-use-ld=lld",
                         "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                         "-Xlinker", "--no-export-dynamic",
+                        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/cinergy/HotFunctions.order",
+                        "-Xlinker", "--no-warn-symbol-ordering",
                     ],
                     .when(platforms: [.linux])
                 )
