@@ -95,7 +95,7 @@ build: deps
 	swift build
 
 ## The Swift runtime and Foundation are linked in, so the binary runs on a host without the Swift
-## toolchain: it needs only the system's libvirt0.
+## toolchain; it loads the system's libvirt0 when LIBVIRT_URI names a libvirt.
 release: deps
 	swift build -c release --static-swift-stdlib
 

@@ -2,6 +2,23 @@
 
 import PackageDescription
 
+#if canImport(Glibc)
+import Glibc
+
+/// Packed relative relocations (DT_RELR) need glibc 2.36 at run time (Debian 12; not EL 9). The
+/// binary needs the glibc it was built against anyway, so the build host's glibc decides.
+let packedRelocations: [String] = {
+    var buffer = [CChar](repeating: 0, count: 64)
+    _ = confstr(Int32(_CS_GNU_LIBC_VERSION), &buffer, buffer.count)  // "glibc 2.36"
+    let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let version = text.split(separator: " ").last?.split(separator: ".").compactMap { Int($0) } ?? []
+    let supported = version.count >= 2 && (version[0], version[1]) >= (2, 36)
+    return supported ? ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] : []
+}()
+#else
+let packedRelocations: [String] = []
+#endif
+
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -75,7 +92,7 @@ let package = Package(
             exclude: ["HotFunctions.order"],
             swiftSettings: swiftSettings,
             // Resident memory (docs/BENCHMARKS.md): lld with packed relative relocations (DT_RELR,
-            // glibc 2.36+) shrinks the relocation table the loader reads at start-up from 2.5 MB
+            // where glibc has them) shrinks the relocation table the loader reads at start-up from 2.5 MB
             // to 20 kB; not exporting the executable's 27,000 symbols (nothing loads against
             // them) spares the loader searching them on every library symbol it binds; and the
             // functions the agent runs (HotFunctions.order, written by `make link-order`) are
@@ -83,9 +100,7 @@ let package = Package(
             // and the binary lacks is skipped.
             linkerSettings: [
                 .unsafeFlags(
-                    [
-                        "-use-ld=lld",
-                        "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                    ["-use-ld=lld"] + packedRelocations + [
                         "-Xlinker", "--no-export-dynamic",
                         "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/cinergy/HotFunctions.order",
                         "-Xlinker", "--no-warn-symbol-ordering",

@@ -55,6 +55,19 @@ struct SamplingCostBenchmark {
             }
             details += figures.details("\(count) stand-ins") + "  load after: \(ProcessMeter.loadAverage())\n"
             rows += Self.rows("\(count) stand-ins, procfs path", figures, withTargets: count >= 1000)
+            guard count == Bench.vmCounts.max() else { continue }
+            // The same fleet with libvirt connected as well (the default configuration): libvirt's
+            // library and its dependencies are then loaded, and its event loop thread runs.
+            var connected = Figures()
+            for _ in 0..<Bench.runs {
+                let env = Bench.agentEnv.merging(["LIBVIRT_URI": Virsh.uri, "PROCFS_DISCOVERY": "true"]) { $1 }
+                let agent = try AgentUnderTest(env: env, directory: directory.path)
+                try await agent.waitForVMs(prefix: fleet.namePrefix, count: count)
+                try await measureWindow(agent: agent, count: count, floor: (floor, fleet.pids, directory.path), libvirtd: nil, into: &connected)
+                try await agent.stop()
+            }
+            details += connected.details("\(count) stand-ins, LIBVIRT_URI=qemu:///system") + "  load after: \(ProcessMeter.loadAverage())\n"
+            rows += Self.rows("\(count) stand-ins, procfs path, libvirt connected", connected, withTargets: false)
         }
         try Bench.record("1a-sampling-procfs", rows: rows, details: details)
     }
