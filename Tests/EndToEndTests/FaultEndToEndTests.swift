@@ -54,9 +54,12 @@ struct FaultEndToEndTests {
                         try await domain.create(in: path)
                         try await agent.waitFor("\(domain.name) up") { await Self.entry(agent, domain.name) != nil }
                         try await Virsh.check(["destroy", domain.name])
-                        // Once `virsh destroy` has returned, the VM must not be served any more.
+                        // Usually gone by the time `virsh destroy` returns, but libvirt may send the
+                        // STOPPED event a moment after its reply: a figure, not an assertion. What
+                        // must hold is that it leaves promptly (the QEMU has exited; the sampler
+                        // notices within one 1 s interval even without the event).
                         if await Self.entry(agent, domain.name) != nil { late += 1 }
-                        try await agent.waitFor("\(domain.name) gone") { await Self.entry(agent, domain.name) == nil }
+                        try await agent.waitFor("\(domain.name) gone", seconds: 5) { await Self.entry(agent, domain.name) == nil }
                     }
                     return late
                 }
@@ -73,10 +76,9 @@ struct FaultEndToEndTests {
         try await agent.waitFor("descriptors back") { await netFiles() <= before.files + 2 }
         let after = (rss: ProcessResources.residentKiB(pid) ?? 0, files: await netFiles(), threads: ProcessResources.threads(pid) ?? 0)
         print(
-            "churn: \(cycles) cycles by \(workers) workers in \(Int(elapsed)) s; served after stop: \(servedAfterStop); "
+            "churn: \(cycles) cycles by \(workers) workers in \(Int(elapsed)) s; still served just after `virsh destroy` returned: \(servedAfterStop); "
                 + "RSS \(before.rss) -> \(after.rss) KiB, descriptors (net of VMs) \(before.files) -> \(after.files), threads \(before.threads) -> \(after.threads)"
         )
-        #expect(servedAfterStop == 0)
         #expect(after.files <= before.files + 2)
         #expect(after.threads <= before.threads + 2)
         #expect(after.rss - before.rss < (Self.soak ? 16 : 8) * 1024, "memory must not grow with every VM")
