@@ -92,12 +92,12 @@ let package = Package(
             exclude: ["HotFunctions.order"],
             swiftSettings: swiftSettings,
             // Resident memory (docs/BENCHMARKS.md): lld with packed relative relocations (DT_RELR,
-            // where glibc has them) shrinks the relocation table the loader reads at start-up from 2.5 MB
-            // to 20 kB; not exporting the executable's 27,000 symbols (nothing loads against
-            // them) spares the loader searching them on every library symbol it binds; and the
-            // functions the agent runs (HotFunctions.order, written by `make link-order`) are
-            // placed together, so the code it maps is the code it runs. A name the order lists
-            // and the binary lacks is skipped.
+            // where glibc has them) shrinks the relocation table the loader reads at start-up
+            // from 2.5 MB to 20 kB; not exporting the executable's 27,000 symbols (nothing loads
+            // against them) spares the loader searching them on every library symbol it binds;
+            // and the functions the agent runs (HotFunctions.order, written by `make link-order`)
+            // are placed together, so the code it maps is the code it runs. A name the order
+            // lists and the binary lacks is skipped.
             linkerSettings: [
                 .unsafeFlags(
                     ["-use-ld=lld"] + packedRelocations + [

@@ -30,7 +30,7 @@ public struct NovaInstance: Sendable, Equatable {
     public init?(xml: String) {
         guard let events = try? XMLEventReader.events(of: xml),
             case .start("instance", let namespace, _) = events.first,
-            namespace == nil || namespace!.hasPrefix("http://openstack.org/xmlns/libvirt/nova/")
+            namespace.map({ $0.hasPrefix("http://openstack.org/xmlns/libvirt/nova/") }) ?? true
         else { return nil }
         var instance = NovaInstance()
         var path: [String] = []
