@@ -15,18 +15,6 @@ enum StandIn {
 
     /// Compiles the stand-in into `directory` and returns its path.
     static func build(in directory: String) throws -> String {
-        guard let compiler = ["cc", "clang", "gcc"].lazy.compactMap(Kernel.which).first else {
-            throw TestFailure("no C compiler (cc, clang or gcc) on PATH to build the stand-in QEMU")
-        }
-        let sourcePath = directory + "/standin.c"
-        let binary = directory + "/qemu-system-x86_64"
-        try source.write(toFile: sourcePath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: compiler)
-        process.arguments = ["-O0", "-o", binary, sourcePath]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("\(compiler) failed to build the stand-in") }
-        return binary
+        try CProgram.build(source, named: "qemu-system-x86_64", in: directory, flags: ["-O0"], what: "the stand-in QEMU")
     }
 }

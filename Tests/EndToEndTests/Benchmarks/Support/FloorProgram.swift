@@ -48,17 +48,7 @@ enum FloorProgram {
 
     /// Compiles the program into `directory` and returns its path.
     static func build(in directory: String) throws -> String {
-        guard let compiler = ["cc", "clang", "gcc"].lazy.compactMap(Kernel.which).first else {
-            throw TestFailure("no C compiler (cc, clang or gcc) on PATH to build the floor program")
-        }
-        let sourcePath = directory + "/floor.c"
-        let binary = directory + "/floor"
-        try source.write(toFile: sourcePath, atomically: true, encoding: .utf8)
-        let child = try ChildProcess("cc", executable: compiler, arguments: ["-O2", "-o", binary, sourcePath], logFile: directory + "/floor-cc.log")
-        guard child.waitUntilExit() == 0 else {
-            throw TestFailure("\(compiler) failed to build the floor program: \((try? String(contentsOfFile: directory + "/floor-cc.log", encoding: .utf8)) ?? "")")
-        }
-        return binary
+        try CProgram.build(source, named: "floor", in: directory, flags: ["-O2"], what: "the floor program")
     }
 
     /// Runs the program over `pids` for `rounds` rounds `intervalSeconds` apart; returns its CPU
