@@ -2,23 +2,6 @@
 
 import PackageDescription
 
-#if canImport(Glibc)
-import Glibc
-
-/// Packed relative relocations (DT_RELR) need glibc 2.36 at run time (Debian 12; not EL 9). The
-/// binary needs the glibc it was built against anyway, so the build host's glibc decides.
-let packedRelocations: [String] = {
-    var buffer = [CChar](repeating: 0, count: 64)
-    _ = confstr(Int32(_CS_GNU_LIBC_VERSION), &buffer, buffer.count)  // "glibc 2.36"
-    let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let version = text.split(separator: " ").last?.split(separator: ".").compactMap { Int($0) } ?? []
-    let supported = version.count >= 2 && (version[0], version[1]) >= (2, 36)
-    return supported ? ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] : []
-}()
-#else
-let packedRelocations: [String] = []
-#endif
-
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -38,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // libvirt's C API (headers from libvirt-dev), loaded with dlopen when a libvirt URI is
@@ -50,6 +34,7 @@ let package = Package(
         .target(
             name: "CinergyCore",
             dependencies: [
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -89,24 +74,12 @@ let package = Package(
                 "CinergyAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            exclude: ["HotFunctions.order"],
             swiftSettings: swiftSettings,
-            // Resident memory (docs/BENCHMARKS.md): lld with packed relative relocations (DT_RELR,
-            // where glibc has them) shrinks the relocation table the loader reads at start-up
-            // from 2.5 MB to 20 kB; not exporting the executable's 27,000 symbols (nothing loads
-            // against them) spares the loader searching them on every library symbol it binds;
-            // and the functions the agent runs (HotFunctions.order, written by `make link-order`)
-            // are placed together, so the code it maps is the code it runs. A name the order
-            // lists and the binary lacks is skipped.
+            // lld, and no exported symbols: nothing loads against the executable's 27,000 symbols,
+            // and the loader no longer searches them for every library symbol it binds (resident
+            // memory and start-up time, docs/BENCHMARKS.md).
             linkerSettings: [
-                .unsafeFlags(
-                    ["-use-ld=lld"] + packedRelocations + [
-                        "-Xlinker", "--no-export-dynamic",
-                        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/cinergy/HotFunctions.order",
-                        "-Xlinker", "--no-warn-symbol-ordering",
-                    ],
-                    .when(platforms: [.linux])
-                )
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))
             ]
         ),
         .testTarget(

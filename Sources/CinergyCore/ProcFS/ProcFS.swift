@@ -1,3 +1,5 @@
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -90,21 +92,6 @@ public struct ProcFS: Sendable {
     /// The whole file, at most `limit` bytes; nil when it cannot be opened or read. After each
     /// chunk, `readOn` sees what was read so far and may stop the reading early by returning false.
     func readFile(_ path: String, limit: Int, readOn: ([UInt8]) -> Bool = { _ in true }) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while result.count < limit {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, limit - result.count)) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if count == 0 { break }
-            result.append(contentsOf: chunk[0..<count])
-            if !readOn(result) { break }
-        }
-        return result
+        try? SystemFile.read(FilePath(path), limit: limit, readOn: readOn)
     }
 }

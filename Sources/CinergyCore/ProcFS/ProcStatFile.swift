@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
 
 /// `/proc/PID/stat` held open and re-read with `pread`, so a sample costs one system call.
 ///
@@ -10,28 +6,23 @@ import Darwin
 /// (ESRCH) even if the PID is reused, so a reading never comes from another process.
 /// Not thread-safe; owned by the sampler's loop.
 public final class ProcStatFile {
-    private let fd: Int32
+    private let descriptor: FileDescriptor
 
     /// Bytes read per sample: a stat line is about 300 bytes, and field 22 ends well within this.
     static let readSizeBytes = 1024
 
     init?(path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        self.fd = fd
+        guard let descriptor = try? SystemFile.openForReading(FilePath(path)) else { return nil }
+        self.descriptor = descriptor
     }
 
-    deinit { close(fd) }
+    deinit { try? descriptor.close() }
 
     /// Reads the file again; nil when the process has exited. The line is read into a buffer on the
     /// stack: nothing is allocated per sample, and nothing is kept per file but the descriptor.
     public func read() -> ProcessStat? {
         withUnsafeTemporaryAllocation(byteCount: Self.readSizeBytes, alignment: 1) { raw -> ProcessStat? in
-            var count: Int
-            repeat {
-                count = pread(fd, raw.baseAddress, raw.count, 0)
-            } while count < 0 && errno == EINTR
-            guard count > 0 else { return nil }
+            guard let count = try? SystemFile.read(descriptor, at: 0, into: raw), count > 0 else { return nil }
             return ProcessStat(statLine: UnsafeRawBufferPointer(rebasing: raw[0..<count]))
         }
     }
