@@ -72,6 +72,7 @@ let package = Package(
             name: "cinergy",
             dependencies: [
                 "CinergyAgent",
+                "CinergyCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings,

@@ -41,7 +41,7 @@ public func buildRouter(
 }
 
 /// The whole agent: the HTTP server (HTTPS when configured) plus the sampler, the libvirt source
-/// and any other `services`, ready to run. Throws when the TLS files cannot be used.
+/// and any other `services`, ready to run. Throws when the TLS configuration cannot be used.
 public func buildApplication(
     configuration: AgentConfiguration,
     registry: VMRegistry? = nil,
@@ -82,8 +82,8 @@ public func buildApplication(
     var server = HTTPServerBuilder.http1(configuration: http1)
     if let tls = configuration.tls {
         let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem))
+            certificateChain: tls.certificateChain.map { .certificate($0) },
+            privateKey: .privateKey(tls.privateKey)
         )
         server = try .tls(.http1(configuration: http1), tlsConfiguration: tlsConfiguration)
     }

@@ -1,80 +1,51 @@
 import ArgumentParser
 import CinergyAgent
+import CinergyCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// `cinergy`: serves the isolated power and carbon of this host's QEMU/KVM VMs over HTTP.
+/// `cinergy`: serves the isolated power and carbon of this host's QEMU/KVM VMs over HTTP (the
+/// `serve` subcommand, run when no other is named).
 @main
 struct Cinergy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cinergy",
         abstract: "Serve the isolated power and carbon emissions of this host's QEMU/KVM VMs over HTTP.",
-        discussion: """
-            Configuration comes from an env file (.env in the working directory unless --env-file \
-            names another), overridden by the process environment, overridden by the options below. \
-            Variables:
-
-            \(ConfigurationVariable.all.map { variable in
-                "  \(variable.name) (\(variable.option)): \(variable.summary); \(variable.rule)"
-                    + (variable.defaultValue.map { "; default \($0)" } ?? "; required")
-            }.joined(separator: "\n"))
-
-            An invalid value stops start-up with exit status 78, naming the variable, the value and the rule.
-            """
+        discussion: Serve.discussion,
+        subcommands: [Serve.self, Variables.self],
+        defaultSubcommand: Serve.self
     )
+}
+
+/// `cinergy [serve]`: runs the agent until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the agent (what plain `cinergy` does).",
+        discussion: discussion
+    )
+
+    static let discussion = """
+        Configuration comes from an env file (.env in the working directory unless --env-file \
+        names another), overridden by the process environment, overridden by options on the \
+        command line: each variable NAME is also an option --name (REG_COEFF is --reg-coeff), \
+        given as --name value or --name=value. An invalid value stops start-up with exit status \
+        78, naming the variable, the value and the rule. `cinergy variables --markdown` prints \
+        this list as a table.
+
+        Variables:
+
+        \(ConfigurationVariable.helpText())
+        """
 
     @Option(name: .customLong("env-file"), help: ArgumentHelp("The env file to read (default: .env, optional).", valueName: "path"))
     var envFile: String?
 
-    @Option(name: .customLong("reg-coeff"), help: ArgumentHelp("REG_COEFF", valueName: "c0,c1,..."))
-    var regCoeff: String?
-    @Option(name: .customLong("cinergy-ratio"), help: "CINERGY_RATIO")
-    var cinergyRatio: String?
-    @Option(name: .customLong("server-cores"), help: "SERVER_CORES")
-    var serverCores: String?
-    @Option(name: .customLong("dc-pue"), help: "DC_PUE")
-    var dcPUE: String?
-    @Option(name: .customLong("emission-factor"), help: "EMISSION_FACTOR")
-    var emissionFactor: String?
-    @Option(name: .customLong("model-input"), help: "MODEL_INPUT")
-    var modelInput: String?
-    @Option(name: .customLong("bind-address"), help: "BIND_ADDRESS")
-    var bindAddress: String?
-    @Option(name: .customLong("port"), help: "PORT")
-    var port: String?
-    @Option(name: .customLong("sample-interval"), help: "SAMPLE_INTERVAL")
-    var sampleInterval: String?
-    @Option(name: .customLong("libvirt-uri"), help: "LIBVIRT_URI")
-    var libvirtURI: String?
-    @Option(name: .customLong("procfs-discovery"), help: "PROCFS_DISCOVERY")
-    var procfsDiscovery: String?
-    @Option(name: .customLong("metrics-nova-labels"), help: "METRICS_NOVA_LABELS")
-    var metricsNovaLabels: String?
-    @Option(name: .customLong("auth-token-file"), help: "AUTH_TOKEN_FILE")
-    var authTokenFile: String?
-    @Option(name: .customLong("tls-certificate-file"), help: "TLS_CERTIFICATE_FILE")
-    var tlsCertificateFile: String?
-    @Option(name: .customLong("tls-key-file"), help: "TLS_KEY_FILE")
-    var tlsKeyFile: String?
-    @Option(name: .customLong("proc-root"), help: "PROC_ROOT")
-    var procRoot: String?
-    @Option(name: .customLong("log-level"), help: "LOG_LEVEL")
-    var logLevel: String?
+    @Argument(
+        parsing: .allUnrecognized,
+        help: ArgumentHelp("Variables to set, as --name value or --name=value (listed below).", valueName: "--name value")
+    )
+    var settings: [String] = []
 
     func run() async throws {
-        let given: [(ConfigurationVariable, String?)] = [
-            (.regCoeff, regCoeff), (.cinergyRatio, cinergyRatio), (.serverCores, serverCores), (.dcPUE, dcPUE),
-            (.emissionFactor, emissionFactor), (.modelInput, modelInput), (.bindAddress, bindAddress),
-            (.port, port), (.sampleInterval, sampleInterval), (.libvirtURI, libvirtURI),
-            (.procfsDiscovery, procfsDiscovery), (.metricsNovaLabels, metricsNovaLabels), (.authTokenFile, authTokenFile),
-            (.tlsCertificateFile, tlsCertificateFile), (.tlsKeyFile, tlsKeyFile), (.procRoot, procRoot),
-            (.logLevel, logLevel),
-        ]
-        var overrides: [String: String] = [:]
-        for case (let variable, let value?) in given { overrides[variable.name] = value }
-
+        let overrides = try Self.overrides(settings)
         let loaded: (AgentConfiguration, warnings: [String])
         do {
             loaded = try await AgentConfiguration.load(
@@ -82,24 +53,66 @@ struct Cinergy: AsyncParsableCommand {
             )
         } catch {
             for problem in error.errors {
-                FileHandleOutput.standardError("cinergy: configuration error: \(problem)\n")
+                StandardError.write("cinergy: configuration error: \(problem)\n")
             }
             throw ExitCode(78)
         }
         try await Agent.run(configuration: loaded.0, warnings: loaded.warnings)
     }
+
+    /// The variables set on the command line, by name: each `--name value` or `--name=value`
+    /// names a variable of the table.
+    static func overrides(_ arguments: [String]) throws(ValidationError) -> [String: String] {
+        var overrides: [String: String] = [:]
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            index += 1
+            let option: String
+            let value: String
+            if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+                option = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            } else {
+                option = argument
+                guard index < arguments.endIndex else {
+                    throw ValidationError(Self.isOption(option) ? "Missing value for '\(option)'" : "Unexpected argument '\(option)'")
+                }
+                value = arguments[index]
+                index += 1
+            }
+            guard Self.isOption(option), let variable = ConfigurationVariable.withOption(option) else {
+                throw ValidationError(
+                    Self.isOption(option) ? "Unknown option '\(option)' (cinergy --help lists the variables)" : "Unexpected argument '\(option)'"
+                )
+            }
+            overrides[variable.name] = value
+        }
+        return overrides
+    }
+
+    private static func isOption(_ argument: String) -> Bool {
+        argument.hasPrefix("-")
+    }
 }
 
-enum FileHandleOutput {
-    static func standardError(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+/// `cinergy variables`: the configuration variables, for people and for the README.
+struct Variables: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the configuration variables with their meaning, unit, rule and default."
+    )
+
+    @Flag(help: "Print the README's Markdown table instead.")
+    var markdown = false
+
+    func run() {
+        print(markdown ? ConfigurationVariable.markdownTable() : ConfigurationVariable.helpText(), terminator: markdown ? "" : "\n")
+    }
+}
+
+/// Writes to standard error, all of it (the agent's logger is not set up yet).
+enum StandardError {
+    static func write(_ text: String) {
+        SystemFile.writeStandardError(text)
     }
 }

@@ -1,75 +1,75 @@
 public import CinergyCore
+public import HummingbirdTLS
 public import Logging
 
-/// Everything the agent is configured with, validated.
+/// Everything the agent is configured with, validated. Each field is set by the variable of
+/// `ConfigurationVariable.all` named beside it, which holds its meaning, rule and default.
 public struct AgentConfiguration: Sendable {
     /// The polynomial's coefficients, constant term first (`REG_COEFF`).
-    public var coefficients: [Double]
+    public var coefficients: [Double] = []
     /// Share of dynamic power attributed to a VM, 0…1 (`CINERGY_RATIO`).
-    public var cinergyRatio: Double
+    public var cinergyRatio: Double = 0
     /// CPUs that static power is shared across (`SERVER_CORES`).
-    public var serverCores: Int
+    public var serverCores: Int = 1
     /// Datacenter power usage effectiveness, ≥ 1 (`DC_PUE`).
-    public var pue: Double
+    public var pue: Double = 1
     /// Grid carbon intensity, gCO2eq/kWh (`EMISSION_FACTOR`).
-    public var emissionFactorGramsPerKilowattHour: Double
+    public var emissionFactorGramsPerKilowattHour: Double = 0
     /// What `f` is evaluated at (`MODEL_INPUT`).
-    public var modelInput: ModelInput
+    public var modelInput: ModelInput = .vmPercent
     /// HTTP listen address (`BIND_ADDRESS`).
-    public var bindAddress: String
+    public var bindAddress: String = ""
     /// HTTP port (`PORT`).
-    public var port: Int
+    public var port: Int = 0
     /// Seconds between samples (`SAMPLE_INTERVAL`).
-    public var sampleIntervalSeconds: Double
+    public var sampleIntervalSeconds: Double = 1
     /// The libvirt URI to follow, nil when libvirt is off (`LIBVIRT_URI`).
     public var libvirtURI: String?
     /// Whether the procfs scan looks for QEMUs every interval (`PROCFS_DISCOVERY`).
-    public var procfsDiscovery: Bool
+    public var procfsDiscovery: Bool = false
     /// Whether per-VM metrics carry Nova labels (`METRICS_NOVA_LABELS`).
-    public var metricsNovaLabels: Bool
+    public var metricsNovaLabels: Bool = false
     /// The token requests must present, nil when the API is open (read from `AUTH_TOKEN_FILE`).
     public var authToken: BearerToken?
-    /// PEM certificate and key paths for HTTPS, nil for plain HTTP (`TLS_CERTIFICATE_FILE`, `TLS_KEY_FILE`).
-    public var tls: (certificateFile: String, keyFile: String)?
+    /// The certificate chain to serve HTTPS with, nil for plain HTTP (`TLS_CERTIFICATE_FILE`).
+    public var tlsCertificateChain: [NIOSSLCertificate]?
+    /// The certificate's private key (`TLS_KEY_FILE`).
+    public var tlsPrivateKey: NIOSSLPrivateKey?
     /// Where procfs is mounted (`PROC_ROOT`).
-    public var procRoot: String
+    public var procRoot: String = ""
     /// Least severe log level printed (`LOG_LEVEL`).
-    public var logLevel: Logger.Level
+    public var logLevel: Logger.Level = .info
 
+    /// Fields as the table's parsers fill them in.
+    init() {}
+
+    /// The required values given, every other variable at its default on a host with
+    /// `serverCores` online CPUs.
     public init(
         coefficients: [Double],
         cinergyRatio: Double,
         serverCores: Int,
         pue: Double,
-        emissionFactorGramsPerKilowattHour: Double,
-        modelInput: ModelInput = .vmPercent,
-        bindAddress: String = "127.0.0.1",
-        port: Int = 8080,
-        sampleIntervalSeconds: Double = 1,
-        libvirtURI: String? = "qemu:///system",
-        procfsDiscovery: Bool = true,
-        metricsNovaLabels: Bool = false,
-        authToken: BearerToken? = nil,
-        tls: (certificateFile: String, keyFile: String)? = nil,
-        procRoot: String = "/proc",
-        logLevel: Logger.Level = .info
+        emissionFactorGramsPerKilowattHour: Double
     ) {
-        self.coefficients = coefficients
-        self.cinergyRatio = cinergyRatio
-        self.serverCores = serverCores
-        self.pue = pue
-        self.emissionFactorGramsPerKilowattHour = emissionFactorGramsPerKilowattHour
-        self.modelInput = modelInput
-        self.bindAddress = bindAddress
-        self.port = port
-        self.sampleIntervalSeconds = sampleIntervalSeconds
-        self.libvirtURI = libvirtURI
-        self.procfsDiscovery = procfsDiscovery
-        self.metricsNovaLabels = metricsNovaLabels
-        self.authToken = authToken
-        self.tls = tls
-        self.procRoot = procRoot
-        self.logLevel = logLevel
+        let defaults = [
+            ConfigurationVariable.regCoeff.name: coefficients.map { "\($0)" }.joined(separator: ","),
+            ConfigurationVariable.cinergyRatio.name: "\(cinergyRatio)",
+            ConfigurationVariable.serverCores.name: "\(serverCores)",
+            ConfigurationVariable.dcPUE.name: "\(pue)",
+            ConfigurationVariable.emissionFactor.name: "\(emissionFactorGramsPerKilowattHour)",
+        ]
+        do {
+            self = try Self.validate(onlineCPUs: serverCores) { defaults[$0] }
+        } catch {
+            preconditionFailure("invalid configuration: \(error)")
+        }
+    }
+
+    /// Both halves of the HTTPS setup, nil for plain HTTP.
+    public var tls: (certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey)? {
+        guard let tlsCertificateChain, let tlsPrivateKey else { return nil }
+        return (tlsCertificateChain, tlsPrivateKey)
     }
 
     /// The power model these settings describe.

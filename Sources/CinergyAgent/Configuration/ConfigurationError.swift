@@ -8,6 +8,14 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     /// An env file that cannot be read.
     case unreadableFile(path: String, reason: String)
 
+    /// The variable the problem is about; nil for a file.
+    public var variable: String? {
+        switch self {
+        case .invalid(let variable, _, _), .missing(let variable, _): variable
+        case .unreadableFile: nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .invalid(let variable, let value, let rule):

@@ -1,129 +1,143 @@
-import Foundation
-
-/// A variable of the agent's configuration: its name in `.env` and the environment, its
-/// command-line option, and the rule its value must follow.
+/// One variable of the agent's configuration: its name in `.env` and the environment, what it
+/// means, its unit and rule, its default, and the parser that turns its text into the typed value
+/// of an `AgentConfiguration` field.
+///
+/// `ConfigurationVariable.all` (ConfigurationVariables.swift) is the one table of them: it drives
+/// loading and validation, `cinergy --help`, the command-line options, the warning for unknown
+/// names in an env file, and the README's configuration table (`cinergy variables --markdown`).
 public struct ConfigurationVariable: Sendable {
+    /// What a variable that is not set anywhere takes.
+    public enum Default: Sendable {
+        /// No default: start-up stops when it is not set.
+        case required
+        /// This text, parsed like a value that was set (so a default is written once, as text).
+        case value(String)
+        /// A value worked out on this host; `description` says how.
+        case computed(description: String, text: @Sendable (ParseContext) -> String)
+        /// The field stays unset (a feature that is off); `description` says what that means.
+        case unset(description: String)
+    }
+
+    /// What parsers may depend on besides the text.
+    public struct ParseContext: Sendable {
+        /// The host's online CPU count.
+        public var onlineCPUs: Int
+
+        public init(onlineCPUs: Int) {
+            self.onlineCPUs = onlineCPUs
+        }
+    }
+
     /// The name in `.env` files and the environment, such as `REG_COEFF`.
     public let name: String
-    /// What the value means.
+    /// What the value means (Markdown: backticks mark names and literals).
     public let summary: String
-    /// The rule a value must follow, as error messages state it.
+    /// The unit of the value, such as `W` or `seconds`; nil when it has none.
+    public let unit: String?
+    /// The rule a value must follow, as error messages state it ("must be …").
     public let rule: String
-    /// The default, as shown to users; nil when the variable is required.
-    public let defaultValue: String?
+    /// What the variable takes when it is not set.
+    public let defaultValue: Default
+    /// Parses `text` (trimmed, unquoted) into its field of `configuration`; false when it breaks the rule.
+    let assign: @Sendable (_ text: String, _ context: ParseContext, _ configuration: inout AgentConfiguration) -> Bool
+
+    /// A variable whose parsed value goes to `field`.
+    init<Value>(
+        _ name: String,
+        _ field: any WritableKeyPath<AgentConfiguration, Value> & Sendable,
+        summary: String,
+        unit: String? = nil,
+        rule: String,
+        default defaultValue: Default,
+        parse: @escaping @Sendable (String, ParseContext) -> Value?
+    ) {
+        self.name = name
+        self.summary = summary
+        self.unit = unit
+        self.rule = rule
+        self.defaultValue = defaultValue
+        self.assign = { text, context, configuration in
+            guard let value = parse(text, context) else { return false }
+            configuration[keyPath: field] = value
+            return true
+        }
+    }
 
     /// The command-line option, such as `--reg-coeff`.
-    public var option: String { "--" + name.lowercased().replacingOccurrences(of: "_", with: "-") }
+    public var option: String {
+        "--" + String(name.lowercased().map { $0 == "_" ? "-" : $0 })
+    }
+
+    /// The default as users read it: the literal value, `required`, or what it means.
+    public var defaultDescription: String {
+        switch defaultValue {
+        case .required: "required"
+        case .value(let text): text
+        case .computed(let description, _), .unset(let description): description
+        }
+    }
+
+    /// The rule without its leading "must be " or "must " (for tables, where the column says it).
+    var shortRule: String {
+        for prefix in ["must be ", "must "] where rule.hasPrefix(prefix) { return String(rule.dropFirst(prefix.count)) }
+        return rule
+    }
 }
 
 extension ConfigurationVariable {
-    public static let regCoeff = ConfigurationVariable(
-        name: "REG_COEFF",
-        summary: "Polynomial coefficients of the host power model f (watts), constant term first",
-        rule: "must be a comma-separated list of one or more finite numbers",
-        defaultValue: nil
-    )
-    public static let cinergyRatio = ConfigurationVariable(
-        name: "CINERGY_RATIO",
-        summary: "Share of dynamic power attributed to a VM",
-        rule: "must be a number from 0 to 1",
-        defaultValue: nil
-    )
-    public static let serverCores = ConfigurationVariable(
-        name: "SERVER_CORES",
-        summary: "CPUs of the host that static power is shared across",
-        rule: "must be a whole number from 1 to 65536",
-        defaultValue: "the host's online CPU count"
-    )
-    public static let dcPUE = ConfigurationVariable(
-        name: "DC_PUE",
-        summary: "Datacenter power usage effectiveness",
-        rule: "must be a finite number of at least 1",
-        defaultValue: nil
-    )
-    public static let emissionFactor = ConfigurationVariable(
-        name: "EMISSION_FACTOR",
-        summary: "Grid carbon intensity in gCO2eq/kWh",
-        rule: "must be a finite number of at least 0",
-        defaultValue: nil
-    )
-    public static let modelInput = ConfigurationVariable(
-        name: "MODEL_INPUT",
-        summary: "What f is evaluated at: vm_percent = cpu_usage, host_percent = cpu_usage / SERVER_CORES",
-        rule: "must be vm_percent or host_percent",
-        defaultValue: "vm_percent"
-    )
-    public static let bindAddress = ConfigurationVariable(
-        name: "BIND_ADDRESS",
-        summary: "Address the HTTP server listens on",
-        rule: "must be an IPv4 or IPv6 address",
-        defaultValue: "127.0.0.1"
-    )
-    public static let port = ConfigurationVariable(
-        name: "PORT",
-        summary: "HTTP port",
-        rule: "must be a whole number from 1 to 65535",
-        defaultValue: "8080"
-    )
-    public static let sampleInterval = ConfigurationVariable(
-        name: "SAMPLE_INTERVAL",
-        summary: "Seconds between two CPU samples of every VM",
-        rule: "must be a number of seconds from 0.1 to 3600",
-        defaultValue: "1"
-    )
-    public static let procRoot = ConfigurationVariable(
-        name: "PROC_ROOT",
-        summary: "Where the host's procfs is mounted",
-        rule: "must be a readable directory",
-        defaultValue: "/proc"
-    )
-    public static let libvirtURI = ConfigurationVariable(
-        name: "LIBVIRT_URI",
-        summary: "libvirt connection (read-only) whose domain events keep the VM list current; none = procfs scan only",
-        rule: "must be a libvirt URI such as qemu:///system, or none",
-        defaultValue: "qemu:///system"
-    )
-    public static let procfsDiscovery = ConfigurationVariable(
-        name: "PROCFS_DISCOVERY",
-        summary: "Whether to scan procfs every interval for QEMUs that libvirt does not manage",
-        rule: "must be true or false",
-        defaultValue: "true"
-    )
-    public static let metricsNovaLabels = ConfigurationVariable(
-        name: "METRICS_NOVA_LABELS",
-        summary: "Add OpenStack Nova labels (nova_name, nova_project_id, nova_project_name, nova_flavor) to per-VM metrics",
-        rule: "must be true or false",
-        defaultValue: "false"
-    )
-    public static let authTokenFile = ConfigurationVariable(
-        name: "AUTH_TOKEN_FILE",
-        summary: "File holding a bearer token every request but /health must present (Authorization: Bearer TOKEN)",
-        rule: "must name a readable file holding a token of 16 to 4096 visible ASCII characters",
-        defaultValue: "none (the API is open)"
-    )
-    public static let tlsCertificateFile = ConfigurationVariable(
-        name: "TLS_CERTIFICATE_FILE",
-        summary: "PEM certificate (chain) to serve HTTPS with; set together with TLS_KEY_FILE",
-        rule: "must name a readable PEM certificate file, set together with TLS_KEY_FILE",
-        defaultValue: "none (plain HTTP)"
-    )
-    public static let tlsKeyFile = ConfigurationVariable(
-        name: "TLS_KEY_FILE",
-        summary: "PEM private key of TLS_CERTIFICATE_FILE",
-        rule: "must name a readable PEM private key file, set together with TLS_CERTIFICATE_FILE",
-        defaultValue: "none (plain HTTP)"
-    )
-    public static let logLevel = ConfigurationVariable(
-        name: "LOG_LEVEL",
-        summary: "Least severe log level printed",
-        rule: "must be one of trace, debug, info, notice, warning, error, critical",
-        defaultValue: "info"
-    )
+    /// The variable named `name`, if there is one.
+    public static func named(_ name: String) -> ConfigurationVariable? {
+        all.first { $0.name == name }
+    }
 
-    /// Every variable, in the order the README lists them.
-    public static let all: [ConfigurationVariable] = [
-        .regCoeff, .cinergyRatio, .serverCores, .dcPUE, .emissionFactor, .modelInput,
-        .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .authTokenFile,
-        .tlsCertificateFile, .tlsKeyFile, .procRoot, .logLevel,
-    ]
+    /// The variable whose command-line option is `option` (`--reg-coeff`), if there is one.
+    public static func withOption(_ option: String) -> ConfigurationVariable? {
+        all.first { $0.option == option }
+    }
+
+    /// Every variable as the README's configuration table (Markdown).
+    public static func markdownTable() -> String {
+        var lines = ["| Variable | Meaning | Unit / rule | Default |", "|---|---|---|---|"]
+        for variable in all {
+            let unitAndRule = [variable.unit, variable.shortRule].compactMap { $0 }.joined(separator: "; ")
+            let defaultText: String =
+                switch variable.defaultValue {
+                case .value(let text): "`\(text)`"
+                default: variable.defaultDescription
+                }
+            lines.append("| `\(variable.name)` | \(variable.summary) | \(unitAndRule) | \(defaultText) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Every variable as `cinergy --help` lists it: name and option, then meaning, unit, rule and
+    /// default, wrapped to `width` columns (the help does not wrap lines that fit).
+    public static func helpText(width: Int = 78) -> String {
+        all.map { variable in
+            let unit = variable.unit.map { " (\($0))" } ?? ""
+            let text = "\(plain(variable.summary))\(unit); \(variable.rule); default: \(plain(variable.defaultDescription))."
+            return (["\(variable.name), \(variable.option) <value>"] + wrapped(text, width: width - 4).map { "    " + $0 })
+                .joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    /// `text` broken at spaces into lines of at most `width` characters (a longer word stands alone).
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += line.isEmpty ? String(word) : " " + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
+
+    /// Markdown's backticks removed, for plain-text output.
+    static func plain(_ markdown: String) -> String {
+        String(markdown.filter { $0 != "`" })
+    }
 }

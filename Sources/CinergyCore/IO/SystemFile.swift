@@ -91,6 +91,11 @@ public enum SystemFile {
         }
     }
 
+    /// Writes all of `text` to standard error; what cannot be written is dropped.
+    public static func writeStandardError(_ text: String) {
+        _ = try? FileDescriptor.standardError.writeAll(text.utf8)
+    }
+
     /// Whether `path` names a directory this process can list.
     public static func isReadableDirectory(_ path: FilePath) -> Bool {
         guard let directory = opendir(path.string) else { return false }

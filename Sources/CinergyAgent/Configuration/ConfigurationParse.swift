@@ -1,0 +1,84 @@
+import CinergyCore
+import HummingbirdTLS
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The parsers the configuration table's entries share.
+enum ConfigurationParse {
+    /// `true`/`false` (also `yes`/`no`, `on`/`off`, `1`/`0`), any case.
+    static func boolean(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "1", "on": true
+        case "false", "no", "0", "off": false
+        default: nil
+        }
+    }
+
+    /// A finite decimal number; nil for anything else (including `nan`, `inf`, hex and overflow).
+    static func finiteNumber(_ text: String) -> Double? {
+        let trimmed = trimmed(text)
+        guard !trimmed.isEmpty,
+            trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
+            let value = Double(trimmed), value.isFinite
+        else { return nil }
+        return value
+    }
+
+    /// `text` without leading and trailing spaces, tabs and line breaks.
+    static func trimmed(_ text: some StringProtocol) -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0.isNewline }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(text[first...last])
+    }
+
+    /// Strips one pair of matching surrounding quotes, as many `.env` writers add them.
+    static func unquoted(_ text: String) -> String {
+        guard text.count >= 2, let first = text.first, first == "\"" || first == "'", text.last == first else { return text }
+        return String(text.dropFirst().dropLast())
+    }
+
+    /// `scheme:...` with a scheme of letters, digits and `+`, as libvirt URIs are (`qemu:///system`,
+    /// `qemu+ssh://host/system`, `test:///default`).
+    static func isLibvirtURI(_ text: String) -> Bool {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else { return false }
+        let scheme = text[..<colon]
+        return scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+") }
+            && !text.contains(where: { $0.isWhitespace || $0.isNewline })
+    }
+
+    /// An IPv4 or IPv6 address in its usual text form (`inet_pton`).
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+
+    /// The token in the regular file at `path`: 16 to 4096 visible ASCII characters, surrounding
+    /// white space ignored.
+    static func bearerToken(inFile path: String) -> BearerToken? {
+        guard case .success(let contents?) = EnvFile.read(path, required: true) else { return nil }
+        let token = trimmed(contents)
+        guard (16...4096).contains(token.utf8.count), token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        return BearerToken(token)
+    }
+
+    /// The certificates of a PEM file, loaded once here and served from the configuration.
+    static func certificateChain(inFile path: String) -> [NIOSSLCertificate]? {
+        guard let certificates = try? NIOSSLCertificate.fromPEMFile(path), !certificates.isEmpty else { return nil }
+        return certificates
+    }
+
+    /// The private key of a PEM file.
+    static func privateKey(inFile path: String) -> NIOSSLPrivateKey? {
+        try? NIOSSLPrivateKey(file: path, format: .pem)
+    }
+}

@@ -1,0 +1,186 @@
+import CinergyCore
+import Logging
+import SystemPackage
+
+/// Every variable of the agent's configuration, in one table: a new variable is one entry here
+/// (plus its field in `AgentConfiguration` and its lines in README, `dotenv` and
+/// `deploy/cinergy.env`, which a test keeps in step with this table).
+extension ConfigurationVariable {
+    /// Every variable, in the order the README and `--help` list them.
+    public static let all: [ConfigurationVariable] = [
+        .regCoeff, .cinergyRatio, .dcPUE, .emissionFactor, .serverCores, .modelInput,
+        .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .authTokenFile,
+        .tlsCertificateFile, .tlsKeyFile, .procRoot, .logLevel,
+    ]
+
+    /// Checks that involve several variables, run once each variable has been parsed.
+    static let crossChecks: [@Sendable (AgentConfiguration) -> ConfigurationError?] = [
+        { configuration in
+            configuration.tlsCertificateChain != nil && configuration.tlsPrivateKey == nil
+                ? .missing(variable: tlsKeyFile.name, rule: "must be set when \(tlsCertificateFile.name) is") : nil
+        },
+        { configuration in
+            configuration.tlsPrivateKey != nil && configuration.tlsCertificateChain == nil
+                ? .missing(variable: tlsCertificateFile.name, rule: "must be set when \(tlsKeyFile.name) is") : nil
+        },
+    ]
+
+    public static let regCoeff = ConfigurationVariable(
+        "REG_COEFF", \.coefficients,
+        summary: "Coefficients of the host power model `f`, constant term first",
+        unit: "W",
+        rule: "must be a comma-separated list of one or more finite numbers",
+        default: .required
+    ) { text, _ in
+        let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map { ConfigurationParse.finiteNumber(String($0)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ $0 != nil }) else { return nil }
+        return numbers.compactMap { $0 }
+    }
+
+    public static let cinergyRatio = ConfigurationVariable(
+        "CINERGY_RATIO", \.cinergyRatio,
+        summary: "Share of the dynamic power attributed to a VM",
+        rule: "must be a number from 0 to 1",
+        default: .required
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { (0...1).contains($0) ? $0 : nil }
+    }
+
+    public static let dcPUE = ConfigurationVariable(
+        "DC_PUE", \.pue,
+        summary: "Datacenter power usage effectiveness",
+        rule: "must be a finite number of at least 1",
+        default: .required
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { $0 >= 1 ? $0 : nil }
+    }
+
+    public static let emissionFactor = ConfigurationVariable(
+        "EMISSION_FACTOR", \.emissionFactorGramsPerKilowattHour,
+        summary: "Grid carbon intensity",
+        unit: "gCO2eq/kWh",
+        rule: "must be a finite number of at least 0",
+        default: .required
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    public static let serverCores = ConfigurationVariable(
+        "SERVER_CORES", \.serverCores,
+        summary: "CPUs of the host that static power is shared across",
+        rule: "must be a whole number from 1 to 65536",
+        default: .computed(description: "the host's online CPU count") { String($0.onlineCPUs) }
+    ) { text, _ in
+        Int(text).flatMap { (1...65536).contains($0) ? $0 : nil }
+    }
+
+    public static let modelInput = ConfigurationVariable(
+        "MODEL_INPUT", \.modelInput,
+        summary: "What `f` is evaluated at: `vm_percent` = `cpu_usage`; `host_percent` = `cpu_usage / SERVER_CORES` (for models fitted on whole-host load)",
+        rule: "must be vm_percent or host_percent",
+        default: .value("vm_percent")
+    ) { text, _ in
+        ModelInput(rawValue: text)
+    }
+
+    public static let bindAddress = ConfigurationVariable(
+        "BIND_ADDRESS", \.bindAddress,
+        summary: "Address the HTTP server listens on",
+        rule: "must be an IPv4 or IPv6 address",
+        default: .value("127.0.0.1")
+    ) { text, _ in
+        ConfigurationParse.isIPAddress(text) ? text : nil
+    }
+
+    public static let port = ConfigurationVariable(
+        "PORT", \.port,
+        summary: "HTTP port",
+        rule: "must be a whole number from 1 to 65535",
+        default: .value("8080")
+    ) { text, _ in
+        Int(text).flatMap { (1...65535).contains($0) ? $0 : nil }
+    }
+
+    public static let sampleInterval = ConfigurationVariable(
+        "SAMPLE_INTERVAL", \.sampleIntervalSeconds,
+        summary: "Time between two CPU samples of every VM",
+        unit: "seconds",
+        rule: "must be a number of seconds from 0.1 to 3600",
+        default: .value("1")
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { (0.1...3600).contains($0) ? $0 : nil }
+    }
+
+    public static let libvirtURI = ConfigurationVariable(
+        "LIBVIRT_URI", \.libvirtURI,
+        summary: "libvirt connection (opened read-only) whose domain events keep the VM list current; `none` turns libvirt off",
+        rule: "must be a libvirt URI such as qemu:///system, or none",
+        default: .value("qemu:///system")
+    ) { text, _ -> String?? in
+        if text.lowercased() == "none" { return .some(nil) }
+        return ConfigurationParse.isLibvirtURI(text) ? .some(text) : nil
+    }
+
+    public static let procfsDiscovery = ConfigurationVariable(
+        "PROCFS_DISCOVERY", \.procfsDiscovery,
+        summary: "Whether to scan `/proc` every interval for QEMUs libvirt does not manage (and while libvirtd is down)",
+        rule: "must be true or false",
+        default: .value("true")
+    ) { text, _ in
+        ConfigurationParse.boolean(text)
+    }
+
+    public static let metricsNovaLabels = ConfigurationVariable(
+        "METRICS_NOVA_LABELS", \.metricsNovaLabels,
+        summary: "Add OpenStack labels (`nova_name`, `nova_project_id`, `nova_project_name`, `nova_flavor`) to per-VM metrics",
+        rule: "must be true or false",
+        default: .value("false")
+    ) { text, _ in
+        ConfigurationParse.boolean(text)
+    }
+
+    public static let authTokenFile = ConfigurationVariable(
+        "AUTH_TOKEN_FILE", \.authToken,
+        summary: "File holding a bearer token that every request but `/health` and `/` must present (`Authorization: Bearer TOKEN`)",
+        rule: "must name a readable file holding a token of 16 to 4096 visible ASCII characters",
+        default: .unset(description: "none: the API is open")
+    ) { path, _ -> BearerToken?? in
+        ConfigurationParse.bearerToken(inFile: path).map { .some($0) }
+    }
+
+    public static let tlsCertificateFile = ConfigurationVariable(
+        "TLS_CERTIFICATE_FILE", \.tlsCertificateChain,
+        summary: "PEM certificate (chain) to serve HTTPS with",
+        rule: "must name a readable PEM certificate file, set together with TLS_KEY_FILE",
+        default: .unset(description: "none: plain HTTP")
+    ) { path, _ in
+        ConfigurationParse.certificateChain(inFile: path).map { .some($0) }
+    }
+
+    public static let tlsKeyFile = ConfigurationVariable(
+        "TLS_KEY_FILE", \.tlsPrivateKey,
+        summary: "PEM private key of that certificate",
+        rule: "must name a readable PEM private key file, set together with TLS_CERTIFICATE_FILE",
+        default: .unset(description: "none")
+    ) { path, _ in
+        ConfigurationParse.privateKey(inFile: path).map { .some($0) }
+    }
+
+    public static let procRoot = ConfigurationVariable(
+        "PROC_ROOT", \.procRoot,
+        summary: "Where the host's procfs is mounted (for containers that mount it elsewhere)",
+        rule: "must be a readable directory",
+        default: .value("/proc")
+    ) { path, _ in
+        SystemFile.isReadableDirectory(.init(path)) ? path : nil
+    }
+
+    public static let logLevel = ConfigurationVariable(
+        "LOG_LEVEL", \.logLevel,
+        summary: "Least severe log level printed (to stderr)",
+        rule: "must be one of trace, debug, info, notice, warning, error, critical",
+        default: .value("info")
+    ) { text, _ in
+        Logger.Level(rawValue: text.lowercased())
+    }
+}
