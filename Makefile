@@ -1,6 +1,7 @@
 # Cinergy: `make run` serves the agent with the shipped defaults, `make test` runs every test,
-# `make install` installs it as a systemd service (deploy/README.md).
-# They install what they need (Debian packages via apt-get) when it is missing.
+# `make check` the unit tests, `make install` installs it as a systemd service (deploy/README.md).
+# `make help` lists every target. They install what they need (Debian packages via apt-get) when
+# it is missing, except `make check`, which needs no root.
 
 SHELL := /bin/bash
 .ONESHELL:
@@ -39,13 +40,21 @@ cleanup() {
 trap cleanup EXIT
 endef
 
-.PHONY: deps test-deps install-packages libvirtd venv build release run test soak demo install uninstall bench-tools bench link-order clean
+# The unit-test targets: no root, no libvirtd (libvirt on test:///default), no network.
+UNIT_TESTS := CinergyCoreTests|CinergyAgentTests|CinergyLibvirtTests
 
-## Install the Debian packages that are missing: `deps` what the build needs, `test-deps` what
-## the tests and the demo need too.
+.PHONY: help deps test-deps install-packages libvirtd venv build build-tests release run check test soak demo install uninstall bench-tools bench clean
+
+## List the targets, one line each.
+help:
+	@awk '/^## / { if (!text) text = substr($$0, 4); next } /^[a-z-]+:/ { if (text) printf "  %-12s %s\n", substr($$1, 1, length($$1) - 1), text; text = "" } /^$$/ { text = "" }' $(MAKEFILE_LIST)
+
+## Install the missing Debian packages the build needs.
+# (`test-deps`: what the tests and the demo need too.)
 deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="$(BUILD_PACKAGES)"
 
+## Install the missing Debian packages the build, the tests and the demo need.
 test-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="$(BUILD_PACKAGES) $(TEST_PACKAGES)"
 
@@ -82,7 +91,7 @@ libvirtd: test-deps
 	echo "libvirtd did not come up on qemu:///system" >&2
 	exit 1
 
-## The Python test tools (schemathesis, an OpenAPI validator), installed once per tool list.
+## Install the Python test tools (schemathesis, an OpenAPI validator) once per tool list.
 venv: test-deps
 	@stamp="$(VENV)/.tools-$$(echo '$(PYTHON_TOOLS)' | md5sum | cut -c1-12)"
 	[ -f "$$stamp" ] && exit 0
@@ -91,11 +100,17 @@ venv: test-deps
 	"$(VENV)/bin/pip" install -q $(PYTHON_TOOLS)
 	touch "$$stamp"
 
+## Build the debug binary.
 build: deps
 	swift build
 
-## The Swift runtime and Foundation are linked in, so the binary runs on a host without the Swift
-## toolchain; it loads the system's libvirt0 when LIBVIRT_URI names a libvirt.
+## Build the debug binary and every test target (one test bundle for check, test, soak and bench).
+build-tests: deps
+	swift build --build-tests
+
+## Build the release binary (the Swift runtime linked in).
+# It runs on a host without the Swift toolchain, and loads the system's libvirt0 when LIBVIRT_URI
+# names a libvirt.
 release: deps
 	swift build -c release --static-swift-stdlib
 
@@ -104,21 +119,29 @@ run: release
 	@[ -f .env ] || { cp dotenv .env; echo "Created .env from dotenv"; }
 	exec $(RELEASE_BIN)
 
-## Run every test: unit tests, then end-to-end tests against the built binary, a real libvirtd
-## and real QEMU VMs. Test VMs carry the prefix cinergy-e2e-; whatever a crashed run left is removed.
-test: libvirtd venv
+## Run the unit tests only: no root, no libvirtd, no apt-get.
+# Core, HTTP routes, libvirt on test:///default: about a minute after a build. Needs the build
+# packages (`make deps`, once, as root).
+check:
+	@pkg-config --exists libvirt 2>/dev/null || [ -e /usr/include/libvirt/libvirt.h ] || \
+	  { echo "make check: libvirt's headers are missing; run 'make deps' once (it installs $(BUILD_PACKAGES))" >&2; exit 1; }
 	swift build --build-tests
-	prefix=cinergy-e2; prefix="$${prefix}e-"
+	swift test --skip-build --filter '$(UNIT_TESTS)'
+
+## Run every test: unit, end-to-end (real libvirtd and QEMU VMs), reliability; not benchmarks.
+# End-to-end tests run the built binary. Test VMs carry the prefix cinergy-e2e-; whatever a
+# crashed run left is removed.
+test: libvirtd venv build-tests
+	@prefix=cinergy-e2; prefix="$${prefix}e-"
 	$(E2E_CLEANUP)
 	# One test at a time: the end-to-end tests share the machine's libvirtd, which one of them kills.
-	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" swift test --skip-build --no-parallel
+	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" swift test --skip-build --no-parallel --skip CinergyBenchmarks
 
-## The long reliability forms (docs/RELIABILITY.md): 200 churn cycles, 5 libvirtd restarts, and
-## 10 minutes of wrk load on /power, /vms and /metrics while VMs churn (CINERGY_SOAK_SECONDS).
-soak: libvirtd venv
+## Run the long reliability forms on the release binary (docs/RELIABILITY.md).
+# 200 churn cycles, 5 libvirtd restarts, and 10 minutes of wrk load on /power, /vms and /metrics
+# while VMs churn (CINERGY_SOAK_SECONDS).
+soak: libvirtd venv release build-tests
 	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="wrk"
-	swift build -c release --static-swift-stdlib
-	swift build --build-tests
 	CINERGY_BINARY="$$(swift build -c release --show-bin-path)/cinergy" CINERGY_SOAK=1 CINERGY_VENV="$$PWD/$(VENV)" \
 	  CINERGY_SOAK_OUTPUT=/tmp/cinergy-soak.txt \
 	  swift test --skip-build --no-parallel --filter 'FaultEndToEndTests|LibvirtEndToEndTests/libvirtdRestart|SoakLoad|RobustnessEndToEndTests|OpenAPIEndToEndTests'
@@ -152,8 +175,8 @@ demo: test-deps build
 	echo "--- GET /vms"; curl -s "http://127.0.0.1:$$port/vms"
 	echo "--- GET /health"; curl -s "http://127.0.0.1:$$port/health"
 
-## Install the release binary, the systemd unit and (when absent) the config; create the user
-## cinergy. Never overwrites /etc/cinergy/cinergy.env. Does not start anything.
+## Install the release binary, the systemd unit and (when absent) the config, from source.
+# Creates the user cinergy. Never overwrites /etc/cinergy/cinergy.env. Does not start anything.
 install: release
 	@bin="$(DESTDIR)$(PREFIX)/bin/cinergy"
 	unit="$(DESTDIR)$(UNIT_DIR)/cinergy.service"
@@ -200,73 +223,43 @@ uninstall:
 	if [ -n "$$systemd_running" ]; then $(SUDO) systemctl daemon-reload; fi
 	echo "Removed $$bin and $$unit; kept $(DESTDIR)$(CONFIG_DIR) and the user cinergy"
 
-## The benchmarks' tools (Debian packages): wrk, nginx and prometheus-libvirt-exporter. Their
-## services are not started (`make bench` runs its own nginx and exporter on free loopback ports).
+## Install the benchmarks' tools: wrk, nginx and prometheus-libvirt-exporter.
+# Their services are not started (`make bench` runs its own nginx and exporter on free loopback ports).
 BENCH_PACKAGES := wrk nginx prometheus-libvirt-exporter
 BENCH_OUT := .build/bench
 bench-tools:
 	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="$(BENCH_PACKAGES)"
 
-## Benchmarks of the release binary (docs/BENCHMARKS.md): sampling cost against a C floor, HTTP
-## against nginx, scrape cost against prometheus-libvirt-exporter, freshness and start-up. About
-## 20 minutes; the medians of CINERGY_BENCH_RUNS runs (default 3) go to $(BENCH_OUT)/results.md and
-## a summary table is printed. A missed target is reported, not an error; a broken harness is.
-bench: libvirtd bench-tools release
-	swift build --build-tests
-	# This run's stand-in QEMUs and domains carry this prefix; only they are cleaned up.
+## Run the benchmarks of the release binary (about 20 minutes; docs/BENCHMARKS.md).
+# Sampling cost against a C floor, HTTP against nginx, scrape cost against
+# prometheus-libvirt-exporter, freshness and start-up. The medians of CINERGY_BENCH_RUNS runs
+# (default 3) go to $(BENCH_OUT)/results.md (scripts/bench-report) and a summary table is printed.
+# A missed target is reported, not an error; a broken harness is.
+bench: libvirtd bench-tools release build-tests
+	@# This run's stand-in QEMUs and domains carry this prefix; only they are cleaned up.
 	prefix="cinergy-e2e-bench-$$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 	export CINERGY_E2E_PREFIX="$$prefix"
 	$(E2E_CLEANUP)
 	rm -rf $(BENCH_OUT); mkdir -p $(BENCH_OUT)
 	out="$$PWD/$(BENCH_OUT)"
-	export CINERGY_BENCH=1 CINERGY_MEASURE=1 CINERGY_BENCH_OUTPUT="$$out" CINERGY_MEASURE_OUTPUT="$$out/freshness.txt"
+	export CINERGY_BENCH_OUTPUT="$$out" CINERGY_MEASURE_OUTPUT="$$out/freshness.txt"
 	export CINERGY_BINARY="$$PWD/$(RELEASE_BIN)"
 	load_before=$$(cut -d' ' -f1-3 /proc/loadavg)
 	started=$$(date -u +%FT%TZ)
 	# One suite per run of the test binary, so that no two measurements overlap.
 	for suite in SamplingCostBenchmark HTTPThroughputBenchmark ScrapeCostBenchmark FreshnessMeasurement StartupBenchmark; do
 	  echo "=== $$suite"
-	  swift test --skip-build --no-parallel --filter "EndToEndTests.$$suite" 2>&1 | tee "$$out/$$suite.log" | grep -E '^(BENCHMARK|\| |✘|✔ Test run)' || true
+	  swift test --skip-build --no-parallel --filter "CinergyBenchmarks.$$suite" 2>&1 | tee "$$out/$$suite.log" | grep -E '^(BENCHMARK|\| |✘|✔ Test run)' || true
 	  if ! grep -q "✔ Test run with [1-9]" "$$out/$$suite.log" || grep -q "✘" "$$out/$$suite.log"; then
 	    echo "make bench: $$suite failed (the harness, not a target): see $(BENCH_OUT)/$$suite.log" >&2
 	    exit 1
 	  fi
 	done
-	{
-	  echo "# Cinergy benchmarks, $$started"
-	  echo
-	  echo "Machine: $$(nproc) cores ($$(lscpu | sed -n 's/^Model name: *//p')), $$(awk '/MemTotal/ {printf "%.0f GiB", $$2/1048576}' /proc/meminfo), Linux $$(uname -r), Debian $$(cat /etc/debian_version)"
-	  echo "Software: $$(swift --version 2>&1 | head -1); $$(virsh -c qemu:///system version 2>/dev/null | sed -n 's/^Running hypervisor: //p;s/^Using library: //p' | paste -sd, -); $$(nginx -v 2>&1); wrk $$(dpkg-query -W -f='$${Version}' wrk); prometheus-libvirt-exporter $$(dpkg-query -W -f='$${Version}' prometheus-libvirt-exporter)"
-	  echo "Agent: $(RELEASE_BIN) (release), commit $$(git rev-parse --short HEAD)$$(git diff --quiet HEAD -- Sources Package.swift || echo ' + local changes')"
-	  echo "Load average (1, 5, 15 min): $$load_before before, $$(cut -d' ' -f1-3 /proc/loadavg) after"
-	  echo "Command: make bench (CINERGY_BENCH_RUNS=$${CINERGY_BENCH_RUNS:-3} runs per figure, medians shown)"
-	  echo
-	  echo "| Figure | Median | Target | Met |"
-	  echo "|---|---|---|---|"
-	  cat "$$out"/*.rows
-	  echo
-	  echo "## Runs"
-	  echo
-	  for details in "$$out"/*.details; do echo '```'; cat "$$details"; echo '```'; done
-	} > "$$out/results.md"
+	scripts/bench-report "$$out" "$$started" "$$load_before" "$(RELEASE_BIN)" > "$$out/results.md"
 	echo
 	sed -n '1,/^## Runs/p' "$$out/results.md" | sed '$$d'
 	echo "Per-run figures: $(BENCH_OUT)/results.md"
 
-## Regenerate the executable's link order, Sources/cinergy/HotFunctions.order: the functions the
-## release agent runs under a full workload (callgrind's profile), which the linker packs together
-## to keep the agent's resident code small (docs/BENCHMARKS.md). Run it after large code changes.
-link-order: libvirtd release
-	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="valgrind binutils"
-	swift build --build-tests
-	prefix="cinergy-e2e-order-$$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
-	export CINERGY_E2E_PREFIX="$$prefix"
-	$(E2E_CLEANUP)
-	CINERGY_BINARY="$$PWD/$(RELEASE_BIN)" CINERGY_LINK_ORDER_OUTPUT="$$PWD/Sources/cinergy/HotFunctions.order" \
-	  swift test --skip-build --no-parallel --filter EndToEndTests.LinkOrderProfile 2>&1 | grep -E '^(LINK ORDER|✘|✔ Test run)'
-	grep -q . Sources/cinergy/HotFunctions.order
-	# The build does not track the order as an input of the link: make the next build relink.
-	rm -f $(RELEASE_BIN) $(DEBUG_BIN)
-
+## Remove the build (and the Python tools' environment under it).
 clean:
 	rm -rf .build
