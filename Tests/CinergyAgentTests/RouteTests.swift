@@ -79,7 +79,7 @@ struct RouteTests {
                     Self.keyOrder(body) == [
                         "vm", "cpu_usage", "vm_cores", "server_cores", "cinergy_ratio", "static_power_watts",
                         "dynamic_power_watts", "total_power_watts", "uuid", "model_input", "sampled_at", "sample_interval_seconds",
-                        "energy_joules", "carbon_grams",
+                        "energy_joules", "carbon_grams", "host_cpu_usage", "extrapolated",
                     ]
                 )
                 let json = try Self.json(response.body)
@@ -95,6 +95,7 @@ struct RouteTests {
                 #expect(json["model_input"] as? String == "vm_percent")
                 #expect(json["sampled_at"] as? String == "2027-01-15T08:00:01.250Z")
                 #expect(body.contains("\"vm_cores\":4,"))
+                #expect(body.contains("\"extrapolated\":false"))
             }
         }
     }

@@ -47,7 +47,27 @@ extension AgentConfiguration {
         let configuration = try validate(onlineCPUs: onlineCPUs) { name in
             reader.string(forKey: ConfigKey([name]))
         }
-        return (configuration, warnings)
+        return (configuration, warnings + configuration.modelWarnings)
+    }
+
+    /// What is wrong with the power model inside its fitted range, over the inputs a VM can reach.
+    var modelWarnings: [String] {
+        let model = powerModel
+        let range = modelInputMax.map { "its fitted range (MODEL_INPUT_MAX=\(Self.format($0)))" } ?? "the inputs a VM can reach"
+        return model.curve.problems(reach: model.inputReach).map { problem in
+            switch problem {
+            case .negative(let x):
+                "REG_COEFF: f is negative from \(modelInput.rawValue) \(Self.format(x)) on, inside \(range); dynamic power is served as 0 W where f(x) < f(0)"
+            case .decreasing(let x):
+                "REG_COEFF: f decreases from \(modelInput.rawValue) \(Self.format(x)) on, inside \(range): more load would read as less power (refit with `cinergy calibrate`, or set MODEL_INPUT_MAX to the range it was fitted on)"
+            }
+        }
+    }
+
+    /// A number as the warnings show it: at most 2 decimals, no trailing zeros.
+    static func format(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
     /// Builds a configuration from raw values (`value(NAME)`), parsing each variable of the table
@@ -64,6 +84,9 @@ extension AgentConfiguration {
                 switch variable.defaultValue {
                 case .required:
                     errors.append(.missing(variable: variable.name, rule: variable.rule))
+                    continue
+                case .requiredUnlessSet(let other):
+                    if value(other) == nil { errors.append(.missing(variable: variable.name, rule: "must be set unless \(other) is")) }
                     continue
                 case .value(let defaultText):
                     text = defaultText

@@ -7,8 +7,12 @@ public import Logging
 public struct AgentConfiguration: Sendable {
     /// The polynomial's coefficients, constant term first (`REG_COEFF`).
     public var coefficients: [Double] = []
-    /// Share of dynamic power attributed to a VM, 0…1 (`CINERGY_RATIO`).
-    public var cinergyRatio: Double = 0
+    /// Share of dynamic power attributed to a VM, 0…1, when it is a constant (`CINERGY_RATIO`).
+    public var cinergyRatio: Double?
+    /// Coefficients of the ratio's curve over the host's CPU load, constant first (`CINERGY_RATIO_COEFF`).
+    public var cinergyRatioCoefficients: [Double]?
+    /// The largest input `f` was fitted on, in the unit of `modelInput` (`MODEL_INPUT_MAX`).
+    public var modelInputMax: Double?
     /// CPUs that static power is shared across (`SERVER_CORES`).
     public var serverCores: Int = 1
     /// Datacenter power usage effectiveness, ≥ 1 (`DC_PUE`).
@@ -72,11 +76,16 @@ public struct AgentConfiguration: Sendable {
         return (tlsCertificateChain, tlsPrivateKey)
     }
 
+    /// The cinergy ratio: the constant, or the curve over the host's load.
+    public var ratio: CinergyRatio {
+        cinergyRatioCoefficients.map { .hostLoadCurve(Polynomial(coefficients: $0)) } ?? .constant(cinergyRatio ?? 0)
+    }
+
     /// The power model these settings describe.
     public var powerModel: PowerModel {
         PowerModel(
-            polynomial: Polynomial(coefficients: coefficients),
-            cinergyRatio: cinergyRatio,
+            curve: PowerCurve(polynomial: Polynomial(coefficients: coefficients), inputMax: modelInputMax),
+            ratio: ratio,
             serverCores: serverCores,
             input: modelInput
         )

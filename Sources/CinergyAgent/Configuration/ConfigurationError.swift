@@ -7,11 +7,14 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case missing(variable: String, rule: String)
     /// An env file that cannot be read.
     case unreadableFile(path: String, reason: String)
+    /// Variables of which at most one may be set, all set.
+    case exclusive(variables: [String])
 
     /// The variable the problem is about; nil for a file.
     public var variable: String? {
         switch self {
         case .invalid(let variable, _, _), .missing(let variable, _): variable
+        case .exclusive(let variables): variables.first
         case .unreadableFile: nil
         }
     }
@@ -24,6 +27,8 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
             rule.hasPrefix("must be set") ? "\(variable) is not set: it \(rule)" : "\(variable) is not set: it is required and \(rule)"
         case .unreadableFile(let path, let reason):
             "env file '\(path)': \(reason)"
+        case .exclusive(let variables):
+            "\(variables.joined(separator: " and ")) are all set: set exactly one of them"
         }
     }
 }

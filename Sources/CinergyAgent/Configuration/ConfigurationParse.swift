@@ -31,6 +31,13 @@ enum ConfigurationParse {
         return value
     }
 
+    /// One or more finite numbers separated by commas.
+    static func numberList(_ text: String) -> [Double]? {
+        let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map { finiteNumber(String($0)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ $0 != nil }) else { return nil }
+        return numbers.compactMap { $0 }
+    }
+
     /// `text` without leading and trailing spaces, tabs and line breaks.
     static func trimmed(_ text: some StringProtocol) -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0.isNewline }

@@ -10,6 +10,8 @@ public struct ConfigurationVariable: Sendable {
     public enum Default: Sendable {
         /// No default: start-up stops when it is not set.
         case required
+        /// No default unless the variable named is set (one of the two is required).
+        case requiredUnlessSet(String)
         /// This text, parsed like a value that was set (so a default is written once, as text).
         case value(String)
         /// A value worked out on this host; `description` says how.
@@ -72,6 +74,7 @@ public struct ConfigurationVariable: Sendable {
     public var defaultDescription: String {
         switch defaultValue {
         case .required: "required"
+        case .requiredUnlessSet(let other): "required unless \(other) is set"
         case .value(let text): text
         case .computed(let description, _), .unset(let description): description
         }

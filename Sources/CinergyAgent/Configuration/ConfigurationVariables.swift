@@ -8,13 +8,25 @@ import SystemPackage
 extension ConfigurationVariable {
     /// Every variable, in the order the README and `--help` list them.
     public static let all: [ConfigurationVariable] = [
-        .regCoeff, .cinergyRatio, .dcPUE, .emissionFactor, .serverCores, .modelInput,
+        .regCoeff, .modelInputMax, .cinergyRatio, .cinergyRatioCoeff, .dcPUE, .emissionFactor, .serverCores, .modelInput,
         .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .authTokenFile,
         .tlsCertificateFile, .tlsKeyFile, .procRoot, .logLevel,
     ]
 
     /// Checks that involve several variables, run once each variable has been parsed.
     static let crossChecks: [@Sendable (AgentConfiguration) -> ConfigurationError?] = [
+        { configuration in
+            configuration.cinergyRatio != nil && configuration.cinergyRatioCoefficients != nil
+                ? .exclusive(variables: [cinergyRatio.name, cinergyRatioCoeff.name]) : nil
+        },
+        { configuration in
+            let idle = configuration.coefficients.first ?? 0
+            return idle < 0
+                ? .invalid(
+                    variable: regCoeff.name, value: configuration.coefficients.map { "\($0)" }.joined(separator: ","),
+                    rule: "must give f(0) ≥ 0 (the host's idle power); f(0) = \(idle) W")
+                : nil
+        },
         { configuration in
             configuration.tlsCertificateChain != nil && configuration.tlsPrivateKey == nil
                 ? .missing(variable: tlsKeyFile.name, rule: "must be set when \(tlsCertificateFile.name) is") : nil
@@ -32,18 +44,35 @@ extension ConfigurationVariable {
         rule: "must be a comma-separated list of one or more finite numbers",
         default: .required
     ) { text, _ in
-        let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map { ConfigurationParse.finiteNumber(String($0)) }
-        guard !numbers.isEmpty, numbers.allSatisfy({ $0 != nil }) else { return nil }
-        return numbers.compactMap { $0 }
+        ConfigurationParse.numberList(text)
+    }
+
+    public static let modelInputMax = ConfigurationVariable(
+        "MODEL_INPUT_MAX", \.modelInputMax,
+        summary: "The largest input `f` was fitted on (`cinergy calibrate` writes it): beyond it `f` continues as a straight line with the fitted range's mean slope",
+        unit: "the unit of MODEL_INPUT",
+        rule: "must be a finite number greater than 0",
+        default: .unset(description: "none: `f` is used as it is over every input")
+    ) { text, _ -> Double?? in
+        ConfigurationParse.finiteNumber(text).flatMap { $0 > 0 ? .some($0) : nil }
     }
 
     public static let cinergyRatio = ConfigurationVariable(
         "CINERGY_RATIO", \.cinergyRatio,
-        summary: "Share of the dynamic power attributed to a VM",
+        summary: "Share of the dynamic power attributed to a VM, a constant (the seed's)",
         rule: "must be a number from 0 to 1",
-        default: .required
-    ) { text, _ in
-        ConfigurationParse.finiteNumber(text).flatMap { (0...1).contains($0) ? $0 : nil }
+        default: .requiredUnlessSet("CINERGY_RATIO_COEFF")
+    ) { text, _ -> Double?? in
+        ConfigurationParse.finiteNumber(text).flatMap { (0...1).contains($0) ? .some($0) : nil }
+    }
+
+    public static let cinergyRatioCoeff = ConfigurationVariable(
+        "CINERGY_RATIO_COEFF", \.cinergyRatioCoefficients,
+        summary: "Coefficients of the cinergy ratio's curve `r(h)` over the host's CPU load `h` (percent of all CPUs), constant term first; the ratio is clamped to 0…1. Set this or `CINERGY_RATIO`, not both",
+        rule: "must be a comma-separated list of one or more finite numbers",
+        default: .unset(description: "none: the constant `CINERGY_RATIO` applies")
+    ) { text, _ -> [Double]?? in
+        ConfigurationParse.numberList(text).map { .some($0) }
     }
 
     public static let dcPUE = ConfigurationVariable(

@@ -9,9 +9,10 @@ public struct EnergyAccounting: Sendable, Equatable {
     }
 
     /// Joules and grams of CO2-equivalent of a VM with `vmCores` vCPUs that used `cpuUsagePercent`
-    /// percent of one host CPU for `seconds`.
-    public func increments(cpuUsagePercent: Double, vmCores: Int, seconds: Double) -> (joules: Double, grams: Double) {
-        let watts = power.estimate(cpuUsagePercent: cpuUsagePercent, vmCores: vmCores).totalWatts
+    /// percent of one host CPU for `seconds`, while the host's load was `hostLoadPercent` (the
+    /// cinergy ratio in force then applies).
+    public func increments(cpuUsagePercent: Double, vmCores: Int, seconds: Double, hostLoadPercent: Double? = nil) -> (joules: Double, grams: Double) {
+        let watts = power.estimate(cpuUsagePercent: cpuUsagePercent, vmCores: vmCores, hostLoadPercent: hostLoadPercent).totalWatts
         let joules = watts * seconds
         // 1 kWh = 3.6e6 J; carbon.gramsPerHour is per hour of that power.
         return (joules, carbon.gramsPerHour(powerWatts: watts) * seconds / 3600)

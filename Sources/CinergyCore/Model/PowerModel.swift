@@ -2,22 +2,40 @@
 ///
 /// ```
 /// static  = f(0) × vm_cores / server_cores
-/// dynamic = (f(x) − f(0)) × cinergy_ratio      x = cpu_usage, or cpu_usage / server_cores
-/// total   = static + dynamic
+/// dynamic = max(0, f(x) − f(0)) × r     x = cpu_usage, or cpu_usage / server_cores
+/// total   = static + dynamic            r = cinergy ratio, constant or r(host load)
 /// ```
+///
+/// `f` is the fitted `PowerCurve`: the polynomial inside its fitted range, a straight line beyond.
 public struct PowerModel: Sendable, Equatable {
-    public var polynomial: Polynomial
-    /// Share of the dynamic power attributed to the VM, 0…1.
-    public var cinergyRatio: Double
+    public var curve: PowerCurve
+    /// Share of the dynamic power attributed to the VM.
+    public var ratio: CinergyRatio
     /// The host's CPU count that static power is shared across.
     public var serverCores: Int
     public var input: ModelInput
 
-    public init(polynomial: Polynomial, cinergyRatio: Double, serverCores: Int, input: ModelInput = .vmPercent) {
-        self.polynomial = polynomial
-        self.cinergyRatio = cinergyRatio
+    public init(curve: PowerCurve, ratio: CinergyRatio, serverCores: Int, input: ModelInput = .vmPercent) {
+        self.curve = curve
+        self.ratio = ratio
         self.serverCores = serverCores
         self.input = input
+    }
+
+    /// The seed's model: a polynomial used over every input, a constant ratio.
+    public init(polynomial: Polynomial, cinergyRatio: Double, serverCores: Int, input: ModelInput = .vmPercent) {
+        self.init(curve: PowerCurve(polynomial: polynomial), ratio: .constant(cinergyRatio), serverCores: serverCores, input: input)
+    }
+
+    /// The polynomial `f`.
+    public var polynomial: Polynomial { curve.polynomial }
+
+    /// The largest input a VM can reach: the whole host (100 %, or 100 × server_cores % of one CPU).
+    public var inputReach: Double {
+        switch input {
+        case .vmPercent: 100 * Double(serverCores)
+        case .hostPercent: 100
+        }
     }
 
     /// The value `f` is evaluated at for a VM using `cpuUsagePercent` percent of one host CPU.
@@ -28,12 +46,34 @@ public struct PowerModel: Sendable, Equatable {
         }
     }
 
-    /// The power breakdown of a VM with `vmCores` vCPUs using `cpuUsagePercent` percent of one host CPU.
-    public func estimate(cpuUsagePercent: Double, vmCores: Int) -> PowerEstimate {
-        let idle = polynomial(0)
+    /// The power breakdown of a VM with `vmCores` vCPUs using `cpuUsagePercent` percent of one host
+    /// CPU while the host's CPU load is `hostLoadPercent` (percent of all CPUs; nil when unknown).
+    public func estimate(cpuUsagePercent: Double, vmCores: Int, hostLoadPercent: Double? = nil) -> PowerEstimate {
+        let idle = curve.idleWatts
         let staticWatts = idle * Double(vmCores) / Double(serverCores)
-        let dynamicWatts = (polynomial(modelInput(cpuUsagePercent: cpuUsagePercent)) - idle) * cinergyRatio
-        return PowerEstimate(staticWatts: staticWatts, dynamicWatts: dynamicWatts)
+        let (watts, extrapolated) = curve.evaluate(modelInput(cpuUsagePercent: cpuUsagePercent))
+        let ratio = ratio.value(hostLoadPercent: hostLoadPercent)
+        return PowerEstimate(
+            staticWatts: staticWatts,
+            dynamicWatts: max(0, watts - idle) * ratio,
+            cinergyRatio: ratio,
+            extrapolated: extrapolated
+        )
+    }
+
+    /// The power breakdown of a VM with `vmCores` vCPUs over the interval of `usage`.
+    public func estimate(_ usage: UsageSample, vmCores: Int) -> PowerEstimate {
+        estimate(cpuUsagePercent: usage.cpuUsagePercent, vmCores: vmCores, hostLoadPercent: usage.hostCPUUsagePercent)
+    }
+
+    /// `f(host load)`: what the model says the whole host draws at `hostLoadPercent`, in watts.
+    public func hostWatts(hostLoadPercent: Double) -> Double {
+        let x =
+            switch input {
+            case .hostPercent: hostLoadPercent
+            case .vmPercent: hostLoadPercent * Double(serverCores)
+            }
+        return curve.evaluate(x).watts
     }
 }
 
@@ -41,10 +81,16 @@ public struct PowerModel: Sendable, Equatable {
 public struct PowerEstimate: Sendable, Equatable {
     public var staticWatts: Double
     public var dynamicWatts: Double
+    /// The cinergy ratio applied to the dynamic power.
+    public var cinergyRatio: Double
+    /// True when the model's input lay beyond the range `f` was fitted on.
+    public var extrapolated: Bool
     public var totalWatts: Double { staticWatts + dynamicWatts }
 
-    public init(staticWatts: Double, dynamicWatts: Double) {
+    public init(staticWatts: Double, dynamicWatts: Double, cinergyRatio: Double = 1, extrapolated: Bool = false) {
         self.staticWatts = staticWatts
         self.dynamicWatts = dynamicWatts
+        self.cinergyRatio = cinergyRatio
+        self.extrapolated = extrapolated
     }
 }

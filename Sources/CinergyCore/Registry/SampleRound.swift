@@ -5,10 +5,13 @@ public struct SampleRound: Sendable, Equatable {
     /// How long discovery plus sampling took, in seconds.
     public var durationSeconds: Double
     public var vmCount: Int
+    /// The host's CPU load since the previous round, in percent of all its CPUs; nil when unknown.
+    public var hostCPUUsagePercent: Double?
 
-    public init(finishedAtUnixSeconds: Double, durationSeconds: Double, vmCount: Int) {
+    public init(finishedAtUnixSeconds: Double, durationSeconds: Double, vmCount: Int, hostCPUUsagePercent: Double? = nil) {
         self.finishedAtUnixSeconds = finishedAtUnixSeconds
         self.durationSeconds = durationSeconds
         self.vmCount = vmCount
+        self.hostCPUUsagePercent = hostCPUUsagePercent
     }
 }

@@ -202,7 +202,8 @@ public final class VMRegistry: Sendable {
         if let accounting {
             let usage = entry.identity.state == .paused ? 0 : sample.cpuUsagePercent
             let (joules, grams) = accounting.increments(
-                cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds
+                cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds,
+                hostLoadPercent: sample.hostCPUUsagePercent
             )
             entry.energyJoules += joules
             entry.carbonGrams += grams

@@ -35,7 +35,7 @@ struct HistoryRoutes<Context: RequestContext>: Sendable {
                                 json.field("cpu_usage", usage)
                                 json.field(
                                     "total_power_watts",
-                                    powerModel.estimate(cpuUsagePercent: usage, vmCores: record.identity.vcpus).totalWatts
+                                    powerModel.estimate(cpuUsagePercent: usage, vmCores: record.identity.vcpus, hostLoadPercent: sample.hostCPUUsagePercent).totalWatts
                                 )
                             }
                         }

@@ -44,7 +44,7 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         let estimates = Dictionary(
             records.compactMap { record in
                 record.effectiveUsage.map {
-                    (record.identity.key, model.estimate(cpuUsagePercent: $0.cpuUsagePercent, vmCores: record.identity.vcpus))
+                    (record.identity.key, model.estimate($0, vmCores: record.identity.vcpus))
                 }
             },
             uniquingKeysWith: { first, _ in first }
@@ -83,8 +83,10 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         }
         out.family("cinergy_server_cores", type: "gauge", help: "CPUs of the host that idle power is shared across.")
         out.sample("cinergy_server_cores", Double(configuration.serverCores))
-        out.family("cinergy_cinergy_ratio", type: "gauge", help: "Share of dynamic power attributed to a VM.")
-        out.sample("cinergy_cinergy_ratio", configuration.cinergyRatio)
+        out.family("cinergy_cinergy_ratio", type: "gauge", help: "Share of dynamic power attributed to a VM (in force at the last sample's host load).")
+        out.sample("cinergy_cinergy_ratio", model.ratio.value(hostLoadPercent: status.lastSample?.hostCPUUsagePercent))
+        out.family("cinergy_vms_extrapolated", type: "gauge", help: "VMs whose estimate lies beyond the range the power model was fitted on.")
+        out.sample("cinergy_vms_extrapolated", Double(estimates.values.filter(\.extrapolated).count))
         out.family("cinergy_pue", type: "gauge", help: "Datacenter power usage effectiveness.")
         out.sample("cinergy_pue", configuration.pue)
         out.family("cinergy_emission_factor_grams_per_kilowatt_hour", type: "gauge", help: "Grid carbon intensity, gCO2eq per kWh.")

@@ -13,17 +13,18 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     }
 
     /// The seed's fields in the seed's order, then `uuid`, `model_input`, `sampled_at`,
-    /// `sample_interval_seconds`, and the VM's energy and carbon so far.
+    /// `sample_interval_seconds`, the VM's energy and carbon so far, the host's CPU load the ratio
+    /// was taken at, and whether the model's input left the range `f` was fitted on.
     func power(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
-        let estimate = powerModel.estimate(cpuUsagePercent: usage.cpuUsagePercent, vmCores: record.identity.vcpus)
+        let estimate = powerModel.estimate(usage, vmCores: record.identity.vcpus)
         var json = JSONWriter()
         json.object { json in
             json.field("vm", record.name)
             json.field("cpu_usage", usage.cpuUsagePercent)
             json.field("vm_cores", record.identity.vcpus)
             json.field("server_cores", powerModel.serverCores)
-            json.field("cinergy_ratio", powerModel.cinergyRatio)
+            json.field("cinergy_ratio", estimate.cinergyRatio)
             json.field("static_power_watts", estimate.staticWatts)
             json.field("dynamic_power_watts", estimate.dynamicWatts)
             json.field("total_power_watts", estimate.totalWatts)
@@ -33,6 +34,8 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("sample_interval_seconds", usage.intervalSeconds)
             json.field("energy_joules", record.energyJoules)
             json.field("carbon_grams", record.carbonGrams)
+            json.field("host_cpu_usage", usage.hostCPUUsagePercent)
+            json.field("extrapolated", estimate.extrapolated)
         }
         return JSONResponse.make(json.text)
     }
@@ -41,7 +44,7 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     /// carbon so far.
     func carbon(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
-        let watts = powerModel.estimate(cpuUsagePercent: usage.cpuUsagePercent, vmCores: record.identity.vcpus).totalWatts
+        let watts = powerModel.estimate(usage, vmCores: record.identity.vcpus).totalWatts
         var json = JSONWriter()
         json.object { json in
             json.field("vm", record.name)

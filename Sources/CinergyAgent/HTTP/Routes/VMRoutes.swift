@@ -28,7 +28,7 @@ struct VMRoutes<Context: RequestContext>: Sendable {
             for record in records {
                 let usage = record.effectiveUsage
                 let watts = usage.map {
-                    powerModel.estimate(cpuUsagePercent: $0.cpuUsagePercent, vmCores: record.identity.vcpus).totalWatts
+                    powerModel.estimate($0, vmCores: record.identity.vcpus).totalWatts
                 }
                 json.object { json in
                     json.field("name", record.name)
