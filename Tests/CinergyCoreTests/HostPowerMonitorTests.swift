@@ -1,0 +1,62 @@
+import CinergyCore
+import Testing
+
+@Suite("Host power monitor: model error and drift")
+struct HostPowerMonitorTests {
+    static func comparison(at time: Double, measured: Double, predicted: Double) -> HostPowerMonitor.Comparison {
+        .init(atUnixSeconds: time, hostLoadPercent: 10, measuredWatts: measured, predictedWatts: predicted)
+    }
+
+    @Test("error now and the mean absolute percent error over the window")
+    func errors() {
+        let monitor = HostPowerMonitor(configuration: .init(windowSeconds: 10, driftThresholdPercent: 15, minimumComparisons: 1))
+        monitor.record(Self.comparison(at: 1, measured: 100, predicted: 110), energyJoules: 100)
+        monitor.record(Self.comparison(at: 2, measured: 100, predicted: 95), energyJoules: 100)
+        let snapshot = monitor.snapshot()
+        #expect(snapshot.latest?.errorPercent == -5)
+        #expect(snapshot.meanAbsolutePercentError == 7.5)
+        #expect(snapshot.energyJoules == 200)
+        #expect(!snapshot.drifting)
+        // Comparisons older than the window leave it.
+        monitor.record(Self.comparison(at: 11.5, measured: 100, predicted: 100), energyJoules: 0)
+        #expect(monitor.snapshot().window.map(\.atUnixSeconds) == [2, 11.5])
+    }
+
+    @Test("drift is flagged once past the threshold, and cleared once when the error returns")
+    func drift() {
+        let monitor = HostPowerMonitor(configuration: .init(windowSeconds: 5, driftThresholdPercent: 15, minimumComparisons: 3))
+        var changes: [HostPowerMonitor.DriftChange] = []
+        var time = 0.0
+        func feed(_ predicted: Double, count: Int) {
+            for _ in 0..<count {
+                time += 1
+                if let change = monitor.record(Self.comparison(at: time, measured: 100, predicted: predicted), energyJoules: 100) {
+                    changes.append(change)
+                }
+            }
+        }
+        feed(104, count: 2)
+        #expect(changes.isEmpty, "too few comparisons to judge")
+        feed(104, count: 3)
+        feed(150, count: 6)
+        #expect(monitor.snapshot().drifting)
+        feed(101, count: 6)
+        #expect(!monitor.snapshot().drifting)
+        guard changes.count == 2, case .startedDrifting(let high) = changes[0], case .recovered(let low) = changes[1] else {
+            Issue.record("expected one start and one recovery, got \(changes)")
+            return
+        }
+        #expect(high > 15 && low <= 15)
+    }
+
+    @Test("a meter error is shown until the next reading; a 0 W reading has no error figure")
+    func meterError() {
+        let monitor = HostPowerMonitor()
+        monitor.setMeter(.init(kind: "rapl", measures: "CPU package power"))
+        monitor.setMeterError("energy_uj: permission denied")
+        #expect(monitor.snapshot().meterError == "energy_uj: permission denied")
+        monitor.record(Self.comparison(at: 1, measured: 0, predicted: 10), energyJoules: 0)
+        #expect(monitor.snapshot().meterError == nil)
+        #expect(monitor.snapshot().meanAbsolutePercentError == nil)
+    }
+}
