@@ -34,7 +34,7 @@ extension AgentConfiguration {
     /// Loads the configuration: command-line values override the environment, which overrides
     /// the env file, which overrides the defaults. Every problem is reported, not just the first.
     /// - Returns: the configuration, and warnings (such as unknown variables in the env file).
-    public static func load(from sources: Sources, onlineCPUs: Int = SystemClock.onlineCPUCount()) async throws(ConfigurationErrors) -> (AgentConfiguration, warnings: [String]) {
+    public static func load(from sources: Sources, onlineCPUs: Int = HostCPUs.onlineCount()) async throws(ConfigurationErrors) -> (AgentConfiguration, warnings: [String]) {
         var warnings: [String] = []
         let fileProvider: EnvironmentVariablesProvider
         switch Self.checkEnvFile(sources.envFilePath, required: sources.envFileRequired) {

@@ -148,10 +148,10 @@ extension LibvirtConnection {
 extension LibvirtConnection {
     /// Lists the active domains with `virConnectListAllDomains()` and hands them to `body`;
     /// afterwards `virDomainFree()`s each and `free()`s the array. The pointers must not escape.
-    static func withActiveDomains<Result>(
+    static func withActiveDomains<Value>(
         _ connection: OpaquePointer,
-        _ body: ([OpaquePointer]) throws -> Result
-    ) throws -> Result {
+        _ body: ([OpaquePointer]) throws -> Value
+    ) throws -> Value {
         var list: UnsafeMutablePointer<OpaquePointer?>?
         let count = virConnectListAllDomains(connection, &list, VIR_CONNECT_LIST_DOMAINS_ACTIVE.rawValue)
         guard count >= 0 else {

@@ -6,22 +6,11 @@ final class LibvirtWorker: Sendable {
     private let queue = DispatchQueue(label: "cinergy.libvirt")
 
     /// Runs `body` on the libvirt thread and returns its result.
-    func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+    func run<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result2.capture(body))
+                continuation.resume(with: Result { try body() })
             }
-        }
-    }
-}
-
-/// `Result(catching:)` with a typed `any Error` failure, usable from a `@Sendable` closure.
-private enum Result2 {
-    static func capture<Value>(_ body: () throws -> Value) -> Result<Value, any Error> {
-        do {
-            return .success(try body())
-        } catch {
-            return .failure(error)
         }
     }
 }
