@@ -33,7 +33,7 @@ public struct Sampler: Service {
         let configuration = configuration
         registry.setStatus(SourceStatus(available: configuration.scanProcfs, detail: configuration.procfs.root), for: .procfs)
         await cancelWhenGracefulShutdown {
-            var round = SamplingRound(
+            var collector = SampleCollector(
                 registry: registry,
                 procfs: configuration.procfs,
                 discovery: configuration.scanProcfs ? ProcfsDiscovery(procfs: configuration.procfs) : nil
@@ -42,7 +42,7 @@ public struct Sampler: Service {
             let clock = ContinuousClock()
             var deadline = clock.now
             while !Task.isCancelled {
-                report(round.run())
+                report(collector.runRound())
                 deadline = deadline.advanced(by: interval)
                 if deadline < clock.now { deadline = clock.now }
                 do {
@@ -54,10 +54,10 @@ public struct Sampler: Service {
         }
     }
 
-    private func report(_ result: RoundResult) {
-        if let round = result.round, configuration.scanProcfs {
+    private func report(_ result: RoundOutcome) {
+        if let statistics = result.statistics, configuration.scanProcfs {
             registry.setStatus(
-                SourceStatus(available: true, lastUpdateUnixSeconds: round.finishedAtUnixSeconds, detail: configuration.procfs.root),
+                SourceStatus(available: true, lastUpdateUnixSeconds: statistics.finishedAtUnixSeconds, detail: configuration.procfs.root),
                 for: .procfs
             )
         }

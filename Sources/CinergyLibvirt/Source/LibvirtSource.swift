@@ -166,7 +166,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
     private func resync(_ connection: LibvirtConnection) async throws {
         let domains = try await worker.run { try connection.activeDomains() }
         let identities = domains.compactMap(identity(of:))
-        let changes = registry.reconcile(source: .libvirt, observed: identities, nowUnixSeconds: SystemClock.unixSeconds())
+        let changes = registry.reconcile(source: .libvirt, observed: identities, nowUnixSeconds: SystemClock.unixSeconds()).changes
         markAlive()
         log(changes, reason: "resync")
     }
