@@ -170,11 +170,6 @@ public final class VMRegistry: Sendable {
 
     // MARK: Sampling
 
-    /// The processes to sample.
-    public func processes() -> [ProcessIdentity] {
-        versionedProcesses().processes
-    }
-
     /// The processes to sample, with the membership version they were taken at: while
     /// `membershipVersion` stays at that version, the processes are the same.
     public func versionedProcesses() -> (processes: [ProcessIdentity], version: UInt64) {
@@ -203,7 +198,7 @@ public final class VMRegistry: Sendable {
 
     private static func add(_ sample: UsageSample, to entry: inout Entry, historyLength: Int, accounting: EnergyAccounting?) {
         if let accounting {
-            let usage = entry.identity.state == .paused ? 0 : sample.cpuUsagePercent
+            let usage = sample.effective(in: entry.identity.state).cpuUsagePercent
             let (joules, grams) = accounting.increments(
                 cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds
             )

@@ -61,21 +61,8 @@ public struct Sampler: Service {
                 for: .procfs
             )
         }
-        for vm in result.changes.added {
-            logger.info(
-                "VM found",
-                metadata: ["vm": "\(vm.name)", "pid": "\(vm.pid.map(String.init) ?? "unknown")", "vcpus": "\(vm.vcpus)", "source": "\(vm.source.rawValue)"]
-            )
-            if case .ambiguous(let clashing) = registry.lookup(vm.name) {
-                logger.warning(
-                    "several VMs share a name; ask for them by UUID or pid:N",
-                    metadata: ["vm": "\(vm.name)", "pids": "\(clashing.compactMap(\.identity.pid))"]
-                )
-            }
-        }
-        for vm in result.changes.removed + result.exited {
-            logger.info("VM gone", metadata: ["vm": "\(vm.name)", "pid": "\(vm.pid.map(String.init) ?? "unknown")"])
-        }
+        result.changes.log(to: logger, reason: "procfs scan", registry: registry)
+        RegistryChanges(removed: result.exited).log(to: logger, reason: "process exited", registry: registry)
     }
 }
 

@@ -204,9 +204,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
 
     private func remove(uuid: String, reason: String) {
         if let removed = registry.remove(key: .domain(uuid: uuid)) {
-            var changes = RegistryChanges()
-            changes.removed = [removed]
-            log(changes, reason: reason)
+            log(RegistryChanges(removed: [removed]), reason: reason)
         }
     }
 
@@ -249,26 +247,6 @@ public struct LibvirtSource: Service, CustomStringConvertible {
     }
 
     private func log(_ changes: RegistryChanges, reason: String) {
-        for vm in changes.added {
-            logger.info(
-                "VM found",
-                metadata: [
-                    "vm": "\(vm.name)", "uuid": "\(vm.uuid ?? "")", "pid": "\(vm.pid.map(String.init) ?? "unknown")",
-                    "vcpus": "\(vm.vcpus)", "source": "libvirt", "reason": "\(reason)",
-                ]
-            )
-        }
-        for change in changes.updated {
-            logger.info(
-                "VM updated",
-                metadata: [
-                    "vm": "\(change.new.name)", "was": "\(change.old.name)", "state": "\(change.new.state.rawValue)",
-                    "vcpus": "\(change.new.vcpus)", "source": "\(change.new.source.rawValue)", "reason": "\(reason)",
-                ]
-            )
-        }
-        for vm in changes.removed {
-            logger.info("VM gone", metadata: ["vm": "\(vm.name)", "uuid": "\(vm.uuid ?? "")", "reason": "\(reason)"])
-        }
+        changes.log(to: logger, reason: reason, registry: registry)
     }
 }

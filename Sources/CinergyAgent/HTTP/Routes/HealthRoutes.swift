@@ -7,8 +7,8 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     let sampleIntervalSeconds: Double
     let startedAtUnixSeconds: Double
 
-    func add(to router: Router<Context>) {
-        router.get("/health") { _, _ in health() }
+    var endpoints: [Endpoint<Context>] {
+        [.get("/health") { _, _ in health() }]
     }
 
     func health() -> Response {

@@ -12,8 +12,8 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
     let configuration: AgentConfiguration
     let requests: RequestCounter
 
-    func add(to router: Router<Context>) {
-        router.get("/metrics") { _, _ in metrics() }
+    var endpoints: [Endpoint<Context>] {
+        [.get("/metrics") { _, _ in metrics() }]
     }
 
     func metrics() -> Response {
