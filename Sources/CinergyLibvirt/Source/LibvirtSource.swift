@@ -10,7 +10,9 @@ public import ServiceLifecycle
 /// vCPU counts are read (libvirt has no event for vCPU hot-plug). When libvirtd goes away, or is
 /// not there at start-up, the source logs it once, reports itself unavailable in `/health`, and
 /// retries with capped exponential backoff; the procfs scan meanwhile keeps finding QEMUs. Every
-/// libvirt call runs on a dedicated thread, so nothing else ever waits on libvirt.
+/// libvirt call, and every search of procfs for a domain's QEMU, runs on a dedicated thread (a
+/// ``WorkerThread``), so nothing else ever waits on libvirt and no blocking call holds a thread of
+/// the cooperative pool.
 public struct LibvirtSource: Service, CustomStringConvertible {
     public struct Configuration: Sendable {
         /// The libvirt URI, such as `qemu:///system`.
@@ -41,7 +43,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
     public let registry: VMRegistry
     public let configuration: Configuration
     public let logger: Logger
-    private let worker = LibvirtWorker()
+    private let worker = WorkerThread(name: "cinergy-libvirt")
 
     public init(registry: VMRegistry, configuration: Configuration, logger: Logger) {
         self.registry = registry
@@ -72,7 +74,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
                 backoff = configuration.initialBackoffSeconds
                 reportedDown = false
                 let ended = await session(connection)
-                try? await worker.run { connection.close() }
+                await worker.run { connection.close() }
                 if Task.isCancelled { return }
                 setUnavailable(ended)
                 logger.warning(
@@ -129,7 +131,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
                     } catch is CancellationError {
                         return "cancelled"
                     } catch {
-                        let alive = (try? await worker.run { connection.isAlive }) ?? false
+                        let alive = await worker.run { connection.isAlive }
                         if !alive { return "connection dead: \(error)" }
                         logger.debug("libvirt refresh failed", metadata: ["error": "\(error)"])
                     }
@@ -164,8 +166,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
 
     /// Lists the active domains and makes them the registry's libvirt VMs.
     private func resync(_ connection: LibvirtConnection) async throws {
-        let domains = try await worker.run { try connection.activeDomains() }
-        let identities = domains.compactMap(identity(of:))
+        let identities = try await worker.run { try connection.activeDomains().compactMap(identity(of:)) }
         let changes = registry.reconcile(source: .libvirt, observed: identities, nowUnixSeconds: SystemClock.unixSeconds()).changes
         markAlive()
         log(changes, reason: "resync")
@@ -192,7 +193,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
 
     private func refreshDomain(uuid: String, connection: LibvirtConnection, reason: String) async {
         do {
-            if let info = try await worker.run({ try connection.domain(uuid: uuid) }), let identity = identity(of: info) {
+            if let identity = try await worker.run({ try connection.domain(uuid: uuid).flatMap(identity(of:)) }) {
                 log(registry.upsert(identity, nowUnixSeconds: SystemClock.unixSeconds()), reason: reason)
             } else {
                 remove(uuid: uuid, reason: "\(reason), then gone")
@@ -215,9 +216,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
         for record in registry.records() where record.identity.source == .libvirt {
             var identity = record.identity
             if let uuid = identity.uuid, let count = counts[uuid] { identity.vcpus = count }
-            if identity.process == nil, let uuid = identity.uuid,
-                let located = configuration.locator.locate(name: identity.name, uuid: uuid)
-            {
+            if identity.process == nil, let uuid = identity.uuid, let located = await locate(name: identity.name, uuid: uuid) {
                 identity.process = located.process
             }
             if identity != record.identity {
@@ -226,7 +225,14 @@ public struct LibvirtSource: Service, CustomStringConvertible {
         }
     }
 
+    /// The QEMU process of the domain `name` with `uuid`, searched for on the worker thread.
+    private func locate(name: String, uuid: String) async -> QEMUProcessLocator.Located? {
+        let locator = configuration.locator
+        return await worker.run { locator.locate(name: name, uuid: uuid) }
+    }
+
     /// The registry identity of an active domain; nil for one that is neither running nor paused.
+    /// Reads procfs (the domain's QEMU process): call it on the worker thread.
     func identity(of info: DomainInfo) -> VMIdentity? {
         let state: VMState
         switch info.state {
