@@ -212,12 +212,14 @@ public struct LibvirtSource: Service, CustomStringConvertible {
     /// Every refresh interval: live vCPU counts (hot-plug has no event) and processes not found yet.
     private func refresh(_ connection: LibvirtConnection) async throws {
         let counts = try await worker.run { try connection.vcpuCounts() }
+        let located = await locateMissingProcesses()
+        // No suspension from here on: the records are applied as read.
         let now = SystemClock.unixSeconds()
         for record in registry.records() where record.identity.source == .libvirt {
             var identity = record.identity
             if let uuid = identity.uuid, let count = counts[uuid] { identity.vcpus = count }
-            if identity.process == nil, let uuid = identity.uuid, let located = await locate(name: identity.name, uuid: uuid) {
-                identity.process = located.process
+            if identity.process == nil, let uuid = identity.uuid, let process = located[uuid] {
+                identity.process = process
             }
             if identity != record.identity {
                 log(registry.upsert(identity, nowUnixSeconds: now), reason: "refresh")
@@ -225,10 +227,24 @@ public struct LibvirtSource: Service, CustomStringConvertible {
         }
     }
 
-    /// The QEMU process of the domain `name` with `uuid`, searched for on the worker thread.
-    private func locate(name: String, uuid: String) async -> QEMUProcessLocator.Located? {
+    /// The QEMU processes of the libvirt VMs whose process is not known yet, by UUID: searched for
+    /// in procfs on the worker thread.
+    private func locateMissingProcesses() async -> [String: ProcessIdentity] {
+        let missing = registry.records().compactMap { record -> (name: String, uuid: String)? in
+            guard record.identity.source == .libvirt, record.identity.process == nil, let uuid = record.identity.uuid else {
+                return nil
+            }
+            return (record.identity.name, uuid)
+        }
+        guard !missing.isEmpty else { return [:] }
         let locator = configuration.locator
-        return await worker.run { locator.locate(name: name, uuid: uuid) }
+        return await worker.run {
+            var located: [String: ProcessIdentity] = [:]
+            for (name, uuid) in missing {
+                located[uuid] = locator.locate(name: name, uuid: uuid)?.process
+            }
+            return located
+        }
     }
 
     /// The registry identity of an active domain; nil for one that is neither running nor paused.
