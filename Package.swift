@@ -105,10 +105,13 @@ let package = Package(
                 "CinergyLibvirt",
                 "CinergyCore",
                 .product(name: "Logging", package: "swift-log"),
-                // Only to define and drive test domains through a read-write connection.
+                // Only to define and drive test domains through a read-write connection: libvirt's
+                // declarations, with the functions only tests call linked from libvirt itself (the
+                // agent's loader resolves only those the agent calls).
                 "CLibvirt",
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [.linkedLibrary("virt", .when(platforms: [.linux]))]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -13,30 +13,30 @@ public func buildRouter(
     registry: VMRegistry,
     startedAtUnixSeconds: Double = SystemClock.unixSeconds()
 ) -> Router<BasicRequestContext> {
+    let requests = RequestCounter()
+    // The route table: every endpoint of the API, once.
+    var endpoints: [Endpoint<BasicRequestContext>] = []
+    endpoints += PowerRoutes(registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel)
+        .endpoints
+    endpoints += VMRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
+    endpoints += HistoryRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
+    endpoints += MetricsRoutes(registry: registry, configuration: configuration, requests: requests).endpoints
+    endpoints += DashboardRoutes().endpoints
+    endpoints += OpenAPIRoutes().endpoints
+    endpoints += HealthRoutes(
+        registry: registry,
+        sampleIntervalSeconds: configuration.sampleIntervalSeconds,
+        startedAtUnixSeconds: startedAtUnixSeconds
+    ).endpoints
+    let routes = endpoints.allowedMethods()
     let router = Router(context: BasicRequestContext.self)
-    let routes: [String: [HTTPRequest.Method]] = [
-        "/": [.get], "/power": [.get], "/carbon": [.get], "/vms": [.get], "/health": [.get], "/metrics": [.get],
-        "/history": [.get], "/openapi.yaml": [.get],
-    ]
-    let requests = RequestCounter(routes: Set(routes.keys))
-    router.add(middleware: RequestCountingMiddleware(counter: requests))
+    router.add(middleware: RequestCountingMiddleware(counter: requests, routes: Set(routes.keys)))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: JSONErrorMiddleware(routes: routes))
     if let token = configuration.authToken {
         router.add(middleware: BearerAuthMiddleware(token: token, openPaths: ["/health", "/"]))
     }
-    PowerRoutes(registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel)
-        .add(to: router)
-    VMRoutes(registry: registry, powerModel: configuration.powerModel).add(to: router)
-    HistoryRoutes(registry: registry, powerModel: configuration.powerModel).add(to: router)
-    MetricsRoutes(registry: registry, configuration: configuration, requests: requests).add(to: router)
-    DashboardRoutes().add(to: router)
-    OpenAPIRoutes().add(to: router)
-    HealthRoutes(
-        registry: registry,
-        sampleIntervalSeconds: configuration.sampleIntervalSeconds,
-        startedAtUnixSeconds: startedAtUnixSeconds
-    ).add(to: router)
+    router.add(endpoints)
     return router
 }
 

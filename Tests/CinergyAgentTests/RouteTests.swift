@@ -24,7 +24,7 @@ struct RouteTests {
             if let usage {
                 registry.record(
                     [(identity.process!, UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: 1_800_000_001.25, intervalSeconds: 1))],
-                    round: SampleRound(finishedAtUnixSeconds: 1_800_000_001.25, durationSeconds: 0.001, vmCount: 1)
+                    statistics: RoundStatistics(finishedAtUnixSeconds: 1_800_000_001.25, durationSeconds: 0.001, vmCount: 1)
                 )
             }
         }

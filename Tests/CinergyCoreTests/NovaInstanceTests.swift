@@ -62,4 +62,20 @@ struct NovaInstanceTests {
     func notNova(_ xml: String) {
         #expect(NovaInstance(xml: xml) == nil)
     }
+
+    @Test("names are trimmed exactly as Foundation's trimmingCharacters(in: .whitespacesAndNewlines) trims")
+    func trimmingMatchesFoundation() {
+        let spaces = (0...0x3000).compactMap(Unicode.Scalar.init).filter { CharacterSet.whitespacesAndNewlines.contains($0) }
+        #expect(spaces.count > 20)
+        for space in spaces {
+            let padded = "\(space)\(space)web \(space) 01\(space)"
+            let xml = "<instance><name>\(padded)</name></instance>"
+            #expect(
+                NovaInstance(xml: xml)?.displayName == padded.trimmingCharacters(in: .whitespacesAndNewlines),
+                "U+\(String(space.value, radix: 16))"
+            )
+        }
+        #expect(NovaInstance(xml: "<instance><name> \u{301}x </name></instance>")?.displayName == " \u{301}x ".trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(NovaInstance(xml: "<instance><name> \u{200B} </name></instance>")?.displayName == nil)
+    }
 }

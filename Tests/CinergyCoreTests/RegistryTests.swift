@@ -12,9 +12,9 @@ struct RegistryTests {
     @Test("reconcile adds, updates and removes a source's VMs")
     func reconcile() {
         let registry = VMRegistry()
-        var changes = registry.reconcile(source: .procfs, observed: [Self.vm("a", pid: 1), Self.vm("b", pid: 2)], nowUnixSeconds: 0)
+        var changes = registry.reconcile(source: .procfs, observed: [Self.vm("a", pid: 1), Self.vm("b", pid: 2)], nowUnixSeconds: 0).changes
         #expect(changes.added.map(\.name) == ["a", "b"] || changes.added.map(\.name) == ["b", "a"])
-        changes = registry.reconcile(source: .procfs, observed: [Self.vm("a", pid: 1, vcpus: 2)], nowUnixSeconds: 1)
+        changes = registry.reconcile(source: .procfs, observed: [Self.vm("a", pid: 1, vcpus: 2)], nowUnixSeconds: 1).changes
         #expect(changes.removed.map(\.name) == ["b"])
         #expect(changes.updated.map(\.new.vcpus) == [2])
         #expect(registry.records().map(\.name) == ["a"])
@@ -37,7 +37,7 @@ struct RegistryTests {
     func pidReuse() {
         let registry = VMRegistry()
         registry.reconcile(source: .procfs, observed: [Self.vm("old", pid: 9, start: 100)], nowUnixSeconds: 0)
-        let changes = registry.reconcile(source: .procfs, observed: [Self.vm("new", pid: 9, start: 200)], nowUnixSeconds: 1)
+        let changes = registry.reconcile(source: .procfs, observed: [Self.vm("new", pid: 9, start: 200)], nowUnixSeconds: 1).changes
         #expect(changes.removed.map(\.name) == ["old"])
         #expect(changes.added.map(\.name) == ["new"])
     }
@@ -72,12 +72,12 @@ struct RegistryTests {
         registry.upsert(Self.vm("a", pid: 1), nowUnixSeconds: 0)
         for second in 1...5 {
             let sample = UsageSample(cpuUsagePercent: Double(second), sampledAtUnixSeconds: Double(second), intervalSeconds: 1)
-            registry.record([(process, sample)], round: SampleRound(finishedAtUnixSeconds: Double(second), durationSeconds: 0, vmCount: 1))
+            registry.record([(process, sample)], statistics: RoundStatistics(finishedAtUnixSeconds: Double(second), durationSeconds: 0, vmCount: 1))
         }
         let record = registry.records()[0]
         #expect(record.history.map(\.cpuUsagePercent) == [3, 4, 5])
         #expect(record.usage?.cpuUsagePercent == 5)
-        #expect(registry.status().lastSample?.finishedAtUnixSeconds == 5)
+        #expect(registry.status().lastRound?.finishedAtUnixSeconds == 5)
     }
 
     @Test("a paused VM's usage reads 0")
@@ -88,7 +88,7 @@ struct RegistryTests {
         registry.upsert(identity, nowUnixSeconds: 0)
         registry.record(
             [(identity.process!, UsageSample(cpuUsagePercent: 3, sampledAtUnixSeconds: 1, intervalSeconds: 1))],
-            round: SampleRound(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
+            statistics: RoundStatistics(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
         )
         #expect(registry.records()[0].effectiveUsage?.cpuUsagePercent == 0)
     }
@@ -114,7 +114,7 @@ struct RegistryMergeTests {
         )
         registry.record(
             [(process, UsageSample(cpuUsagePercent: 12, sampledAtUnixSeconds: 6, intervalSeconds: 1))],
-            round: SampleRound(finishedAtUnixSeconds: 6, durationSeconds: 0, vmCount: 1)
+            statistics: RoundStatistics(finishedAtUnixSeconds: 6, durationSeconds: 0, vmCount: 1)
         )
         registry.upsert(Self.domain("vm", uuid: "u-1", pid: 42, vcpus: 2), nowUnixSeconds: 7)
         // The next scan still sees the process: it stays libvirt's.
@@ -149,7 +149,7 @@ struct RegistryMergeTests {
         registry.upsert(Self.domain("old-name", uuid: "u-3", pid: 7), nowUnixSeconds: 0)
         registry.record(
             [(process, UsageSample(cpuUsagePercent: 50, sampledAtUnixSeconds: 1, intervalSeconds: 1))],
-            round: SampleRound(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
+            statistics: RoundStatistics(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
         )
         registry.upsert(Self.domain("new-name", uuid: "u-3", pid: 7), nowUnixSeconds: 2)
         let records = registry.records()
@@ -164,7 +164,7 @@ struct RegistryMergeTests {
         registry.upsert(Self.domain("vm", uuid: "u-4", pid: 7), nowUnixSeconds: 0)
         registry.record(
             [(ProcessIdentity(pid: 7, startTimeTicks: 10), UsageSample(cpuUsagePercent: 50, sampledAtUnixSeconds: 1, intervalSeconds: 1))],
-            round: SampleRound(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
+            statistics: RoundStatistics(finishedAtUnixSeconds: 1, durationSeconds: 0, vmCount: 1)
         )
         registry.upsert(Self.domain("vm", uuid: "u-4", pid: 8), nowUnixSeconds: 2)
         #expect(registry.records()[0].usage == nil)
@@ -184,7 +184,7 @@ struct RegistryMergeTests {
             nowUnixSeconds: 1
         )
         #expect(registry.records().map { "\($0.name):\($0.identity.source.rawValue)" } == ["by-hand:procfs", "managed:libvirt"])
-        let changes = registry.reconcile(source: .libvirt, observed: [], nowUnixSeconds: 2)
+        let changes = registry.reconcile(source: .libvirt, observed: [], nowUnixSeconds: 2).changes
         #expect(changes.removed.map(\.name) == ["managed"])
         #expect(registry.records().map(\.name) == ["by-hand"])
     }
@@ -222,7 +222,7 @@ struct EnergyCounterTests {
         func sample(_ usage: Double, seconds: Double) {
             registry.record(
                 [(process, UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: 0, intervalSeconds: seconds))],
-                round: SampleRound(finishedAtUnixSeconds: 0, durationSeconds: 0, vmCount: 1)
+                statistics: RoundStatistics(finishedAtUnixSeconds: 0, durationSeconds: 0, vmCount: 1)
             )
         }
         sample(50, seconds: 2)
@@ -244,25 +244,69 @@ struct EnergyCounterTests {
         let registry = VMRegistry()
         let process = ProcessIdentity(pid: 31, startTimeTicks: 7)
         let vm = VMIdentity(name: "again", uuid: nil, process: process, vcpus: 1, source: .procfs)
-        #expect(registry.reconcile(source: .procfs, observed: [vm], nowUnixSeconds: 0).added.map(\.name) == ["again"])
+        #expect(registry.reconcile(source: .procfs, observed: [vm], nowUnixSeconds: 0).changes.added.map(\.name) == ["again"])
         let membership = registry.membershipVersion
-        #expect(registry.reconcile(source: .procfs, observed: [vm], nowUnixSeconds: 1).added.isEmpty)
+        #expect(registry.reconcile(source: .procfs, observed: [vm], nowUnixSeconds: 1).changes.added.isEmpty)
         #expect(registry.membershipVersion == membership)
 
         // The process was dropped meanwhile (the sampler saw it gone): the same list adds it back.
         registry.remove(process: process)
         #expect(registry.records().isEmpty)
-        #expect(registry.reconcile(source: .procfs, observed: [vm], nowUnixSeconds: 2).added.map(\.name) == ["again"])
+        #expect(registry.reconcile(source: .procfs, observed: [vm], nowUnixSeconds: 2).changes.added.map(\.name) == ["again"])
         #expect(registry.records().map(\.name) == ["again"])
 
         let (_, before) = registry.versionedRecords()
         registry.record(
             [(process, UsageSample(cpuUsagePercent: 5, sampledAtUnixSeconds: 3, intervalSeconds: 1))],
-            round: SampleRound(finishedAtUnixSeconds: 3, durationSeconds: 0, vmCount: 1)
+            statistics: RoundStatistics(finishedAtUnixSeconds: 3, durationSeconds: 0, vmCount: 1)
         )
         let (records, after) = registry.versionedRecords()
         #expect(after != before && after == registry.recordsVersion)
         #expect(records.first?.usage?.cpuUsagePercent == 5)
         #expect(registry.membershipVersion != membership)
+    }
+}
+
+/// The contract the sample collector relies on: a repeat is reported as such, and only a repeat.
+@Suite("VM registry: reconcile reports a repeat")
+struct ReconcileRepeatTests {
+    static let a = RegistryTests.vm("a", pid: 1)
+    static let b = RegistryTests.vm("b", pid: 2)
+
+    @Test("the same list onto an unchanged membership is a repeat: skipped, nothing changed, the version kept")
+    func repeatIsSkipped() {
+        let registry = VMRegistry()
+        let first = registry.reconcile(source: .procfs, observed: [Self.a], nowUnixSeconds: 0)
+        #expect(first.isRepeat == false)
+        #expect(first.changes.added.map(\.name) == ["a"])
+        let version = registry.membershipVersion
+        let again = registry.reconcile(source: .procfs, observed: [Self.a], nowUnixSeconds: 1)
+        #expect(again.isRepeat)
+        #expect(again.changes.isEmpty)
+        #expect(registry.membershipVersion == version)
+    }
+
+    @Test("another list, or any change of membership in between, is applied")
+    func changesAreApplied() {
+        let registry = VMRegistry()
+        registry.reconcile(source: .procfs, observed: [Self.a], nowUnixSeconds: 0)
+        #expect(registry.reconcile(source: .procfs, observed: [Self.a, Self.b], nowUnixSeconds: 1).isRepeat == false)
+        #expect(registry.reconcile(source: .procfs, observed: [Self.a, Self.b], nowUnixSeconds: 2).isRepeat)
+
+        // Another source changes the membership: the same list is applied again (and changes nothing).
+        registry.upsert(RegistryMergeTests.domain("other", uuid: "u-9", pid: 9), nowUnixSeconds: 3)
+        let afterUpsert = registry.reconcile(source: .procfs, observed: [Self.a, Self.b], nowUnixSeconds: 4)
+        #expect(afterUpsert.isRepeat == false)
+        #expect(afterUpsert.changes.isEmpty)
+
+        // A process the sampler dropped comes back with the same list.
+        registry.remove(process: Self.a.process!)
+        let afterRemoval = registry.reconcile(source: .procfs, observed: [Self.a, Self.b], nowUnixSeconds: 5)
+        #expect(afterRemoval.isRepeat == false)
+        #expect(afterRemoval.changes.added.map(\.name) == ["a"])
+
+        // Each source's repeat is its own: libvirt's first list is applied.
+        #expect(registry.reconcile(source: .libvirt, observed: [], nowUnixSeconds: 6).isRepeat == false)
+        #expect(registry.reconcile(source: .procfs, observed: [Self.a, Self.b], nowUnixSeconds: 7).isRepeat == false)
     }
 }

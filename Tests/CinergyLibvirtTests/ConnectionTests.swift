@@ -57,14 +57,16 @@ import Testing
         let connection = try LibvirtConnection.open(uri: Self.uri)
         defer { connection.close() }
 
+        let admin = try TestDomainAdmin()
+
         let test = try #require(try connection.activeDomains().first { $0.name == "test" })
         // The test driver may or may not report cpu.time; either way this must not throw.
-        let nanoseconds = try connection.cpuTimeNanoseconds(uuid: test.uuid)
-        let all = try connection.cpuTimesNanoseconds()
+        let nanoseconds = try admin.cpuTimeNanoseconds(uuid: test.uuid)
+        let all = try admin.cpuTimesNanoseconds()
         #expect((nanoseconds == nil) == (all[test.uuid] == nil))
 
         let error = #expect(throws: LibvirtError.self) {
-            try connection.cpuTimeNanoseconds(uuid: "00000000-0000-0000-0000-000000000001")
+            try admin.cpuTimeNanoseconds(uuid: "00000000-0000-0000-0000-000000000001")
         }
         #expect(error?.isNoDomain == true)
         #expect(error?.function == "virDomainLookupByUUIDString")

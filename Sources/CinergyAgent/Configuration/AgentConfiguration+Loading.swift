@@ -24,7 +24,7 @@ extension AgentConfiguration {
     /// Loads the configuration: command-line values override the environment, which overrides
     /// the env file (read once), which overrides the defaults. Every problem is reported, not just the first.
     /// - Returns: the configuration, and warnings (such as unknown variables in the env file).
-    public static func load(from sources: Sources, onlineCPUs: Int = SystemClock.onlineCPUCount()) async throws(ConfigurationErrors) -> (AgentConfiguration, warnings: [String]) {
+    public static func load(from sources: Sources, onlineCPUs: Int = HostCPUs.onlineCount()) async throws(ConfigurationErrors) -> (AgentConfiguration, warnings: [String]) {
         var fileVariables: [(name: String, value: String)] = []
         switch EnvFile.read(sources.envFilePath, required: sources.envFileRequired) {
         case .failure(let error):

@@ -1,24 +1,19 @@
 import Hummingbird
 import Synchronization
 
-/// Counts HTTP requests by route and status for `cinergy_http_requests_total`. Routes are the
-/// API's paths; anything else counts as `other`, so that arbitrary URLs cannot blow up the number
-/// of series.
+/// Counts HTTP requests by route and status for `cinergy_http_requests_total`.
 final class RequestCounter: Sendable {
     struct Key: Hashable, Sendable {
         var route: String
         var status: Int
     }
 
-    let routes: Set<String>
     private let counts = Mutex<[Key: UInt64]>([:])
 
-    init(routes: Set<String>) {
-        self.routes = routes
-    }
+    init() {}
 
-    func count(path: String, status: Int) {
-        let key = Key(route: routes.contains(path) ? path : "other", status: status)
+    func count(route: String, status: Int) {
+        let key = Key(route: route, status: status)
         counts.withLock { $0[key, default: 0] += 1 }
     }
 
@@ -29,13 +24,17 @@ final class RequestCounter: Sendable {
     }
 }
 
-/// Counts every response (errors included) in a `RequestCounter`.
+/// Counts every response (errors included) in a `RequestCounter`. Routes are the API's paths;
+/// any other path counts as `other`, so that arbitrary URLs cannot blow up the number of series.
 struct RequestCountingMiddleware<Context: RequestContext>: RouterMiddleware {
     let counter: RequestCounter
+    /// The API's paths.
+    let routes: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let response = try await next(request, context)
-        counter.count(path: request.uri.path, status: response.status.code)
+        let path = request.uri.path
+        counter.count(route: routes.contains(path) ? path : "other", status: response.status.code)
         return response
     }
 }

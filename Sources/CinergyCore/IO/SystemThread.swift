@@ -43,8 +43,14 @@ public final class SystemThread: Sendable {
         _ = try? file.closeAfter { try file.writeAll(name.utf8.prefix(15)) }
     }
 
-    /// Waits for the thread's body to return. Call it at most once.
+    /// Waits for the thread's body to return. Call it at most once, and not after ``detach()``.
     public func join() {
         _ = pthread_join(thread, nil)
+    }
+
+    /// Lets the thread's resources go as soon as its body returns, without a ``join()``. Call it at
+    /// most once, and not before or after ``join()``.
+    public func detach() {
+        _ = pthread_detach(thread)
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// What OpenStack Nova records about an instance in its libvirt domain's `<metadata>`
 /// (`<nova:instance>`): the names operators know it by. The domain UUID is Nova's instance id.
 public struct NovaInstance: Sendable, Equatable {
@@ -51,7 +49,7 @@ public struct NovaInstance: Sendable, Equatable {
                 text += piece
             case .end(let name):
                 path.removeLast()
-                let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                let value = Self.trimmed(text)
                 switch name {
                 case "name" where path.last == "instance": instance.displayName = value.isEmpty ? nil : value
                 case "user" where path.last == "owner": instance.userName = value.isEmpty ? nil : value
@@ -62,5 +60,19 @@ public struct NovaInstance: Sendable, Equatable {
             }
         }
         self = instance
+    }
+
+    /// `text` without its leading and trailing white space: the Unicode scalars with the
+    /// White_Space property, and U+200B ZERO WIDTH SPACE, which is what Foundation's
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)` trims.
+    static func trimmed(_ text: String) -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.properties.isWhitespace || scalar == "\u{200B}"
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+            let last = scalars.lastIndex(where: { !isSpace($0) })
+        else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
     }
 }

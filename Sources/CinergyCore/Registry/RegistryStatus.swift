@@ -2,6 +2,7 @@
 public struct RegistryStatus: Sendable, Equatable {
     public var vmCount: Int
     public var vmCountBySource: [VMSource: Int]
-    public var lastSample: SampleRound?
+    /// The last sampling round; nil before the first.
+    public var lastRound: RoundStatistics?
     public var sources: [VMSource: SourceStatus]
 }

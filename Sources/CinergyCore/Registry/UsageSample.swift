@@ -17,3 +17,15 @@ public struct UsageSample: Sendable, Equatable {
         self.hostCPUUsagePercent = hostCPUUsagePercent
     }
 }
+
+extension UsageSample {
+    /// The sample as the model takes it for a VM in `state`: as measured while the VM runs, with a
+    /// usage of 0 while it is paused. Every reading of a VM's usage (its latest, its history, its
+    /// energy counters) goes through here.
+    public func effective(in state: VMState) -> UsageSample {
+        guard state == .paused else { return self }
+        var sample = self
+        sample.cpuUsagePercent = 0
+        return sample
+    }
+}

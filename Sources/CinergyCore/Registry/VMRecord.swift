@@ -14,10 +14,8 @@ public struct VMRecord: Sendable, Equatable {
 
     public var name: String { identity.name }
 
-    /// The usage the model uses: 0 while the VM is paused.
+    /// The usage the model uses: 0 while the VM is paused (``UsageSample/effective(in:)``).
     public var effectiveUsage: UsageSample? {
-        guard var usage else { return nil }
-        if identity.state == .paused { usage.cpuUsagePercent = 0 }
-        return usage
+        usage?.effective(in: identity.state)
     }
 }

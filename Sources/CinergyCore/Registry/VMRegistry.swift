@@ -29,7 +29,7 @@ public final class VMRegistry: Sendable {
         /// Processes of libvirt domains that libvirt said stopped: a QEMU still exiting must not
         /// come back through the procfs scan. Pruned once the scan no longer sees them.
         var retired: Set<ProcessIdentity> = []
-        var lastSample: SampleRound?
+        var lastRound: RoundStatistics?
         var sources: [VMSource: SourceStatus] = [:]
         /// Bumped by every call that may change which VMs exist or who owns a process.
         var membershipVersion: UInt64 = 0
@@ -64,11 +64,14 @@ public final class VMRegistry: Sendable {
     /// Makes `observed` the complete set of VMs that `source` sees now: adds the new ones, updates
     /// the known ones and drops the ones it no longer reports. A process already claimed by a
     /// source of higher precedence keeps that source's identity.
+    ///
+    /// The same list as the source's previous one, onto a registry whose membership has not moved
+    /// since, is a repeat: it is skipped, and the result says so (``Reconciliation/isRepeat``).
     @discardableResult
-    public func reconcile(source: VMSource, observed: [VMIdentity], nowUnixSeconds: Double) -> RegistryChanges {
+    public func reconcile(source: VMSource, observed: [VMIdentity], nowUnixSeconds: Double) -> Reconciliation {
         state.withLock { state in
             if let last = state.lastReconcile[source], last.version == state.membershipVersion, last.observed == observed {
-                return RegistryChanges()
+                return Reconciliation(isRepeat: true, changes: RegistryChanges())
             }
             state.membershipChanging()
             defer { state.lastReconcile[source] = (observed, state.membershipVersion) }
@@ -87,7 +90,7 @@ public final class VMRegistry: Sendable {
                 let running = Set(observed.compactMap(\.process))
                 state.retired.formIntersection(running)
             }
-            return changes
+            return Reconciliation(isRepeat: false, changes: changes)
         }
     }
 
@@ -167,11 +170,6 @@ public final class VMRegistry: Sendable {
 
     // MARK: Sampling
 
-    /// The processes to sample.
-    public func processes() -> [ProcessIdentity] {
-        versionedProcesses().processes
-    }
-
     /// The processes to sample, with the membership version they were taken at: while
     /// `membershipVersion` stays at that version, the processes are the same.
     public func versionedProcesses() -> (processes: [ProcessIdentity], version: UInt64) {
@@ -185,7 +183,7 @@ public final class VMRegistry: Sendable {
 
     /// Stores one round of samples and adds each VM's energy and carbon over its interval to its
     /// counters; samples for processes no longer registered are ignored.
-    public func record(_ samples: [(ProcessIdentity, UsageSample)], round: SampleRound) {
+    public func record(_ samples: [(ProcessIdentity, UsageSample)], statistics: RoundStatistics) {
         state.withLock { state in
             for (process, sample) in samples {
                 guard let key = state.owners[process], let index = state.entries.index(forKey: key) else { continue }
@@ -193,14 +191,14 @@ public final class VMRegistry: Sendable {
                 // append below would then copy the whole history for every VM every round.
                 Self.add(sample, to: &state.entries.values[index], historyLength: historyLength, accounting: accounting)
             }
-            state.lastSample = round
+            state.lastRound = statistics
             state.recordsVersion &+= 1
         }
     }
 
     private static func add(_ sample: UsageSample, to entry: inout Entry, historyLength: Int, accounting: EnergyAccounting?) {
         if let accounting {
-            let usage = entry.identity.state == .paused ? 0 : sample.cpuUsagePercent
+            let usage = sample.effective(in: entry.identity.state).cpuUsagePercent
             let (joules, grams) = accounting.increments(
                 cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds,
                 hostLoadPercent: sample.hostCPUUsagePercent
@@ -271,7 +269,7 @@ public final class VMRegistry: Sendable {
             return RegistryStatus(
                 vmCount: state.entries.count,
                 vmCountBySource: counts,
-                lastSample: state.lastSample,
+                lastRound: state.lastRound,
                 sources: state.sources
             )
         }

@@ -2,6 +2,10 @@ import Logging
 import ServiceLifecycle
 
 /// The service that discovers VMs and samples their CPU time every interval.
+///
+/// Each round reads procfs, which blocks: it runs on a thread of the sampler's own (a
+/// ``WorkerThread``), and the service's task awaits it there, so the reads never hold a thread of
+/// the cooperative pool that serves HTTP requests.
 public struct Sampler: Service {
     public struct Configuration: Sendable {
         /// Time between rounds, in seconds.
@@ -32,17 +36,20 @@ public struct Sampler: Service {
         let registry = registry
         let configuration = configuration
         registry.setStatus(SourceStatus(available: configuration.scanProcfs, detail: configuration.procfs.root), for: .procfs)
-        await cancelWhenGracefulShutdown {
-            var round = SamplingRound(
+        let worker = WorkerThread(name: "cinergy-sampler")
+        let collector = CollectorOnWorker(
+            SampleCollector(
                 registry: registry,
                 procfs: configuration.procfs,
                 discovery: configuration.scanProcfs ? ProcfsDiscovery(procfs: configuration.procfs) : nil
             )
+        )
+        await cancelWhenGracefulShutdown {
             let interval = Duration.nanoseconds(Int64(configuration.intervalSeconds * 1e9))
             let clock = ContinuousClock()
             var deadline = clock.now
             while !Task.isCancelled {
-                report(round.run())
+                report(await worker.run { collector.runRound() })
                 deadline = deadline.advanced(by: interval)
                 if deadline < clock.now { deadline = clock.now }
                 do {
@@ -54,31 +61,34 @@ public struct Sampler: Service {
         }
     }
 
-    private func report(_ result: RoundResult) {
-        if let round = result.round, configuration.scanProcfs {
+    private func report(_ result: RoundOutcome) {
+        if let statistics = result.statistics, configuration.scanProcfs {
             registry.setStatus(
-                SourceStatus(available: true, lastUpdateUnixSeconds: round.finishedAtUnixSeconds, detail: configuration.procfs.root),
+                SourceStatus(available: true, lastUpdateUnixSeconds: statistics.finishedAtUnixSeconds, detail: configuration.procfs.root),
                 for: .procfs
             )
         }
-        for vm in result.changes.added {
-            logger.info(
-                "VM found",
-                metadata: ["vm": "\(vm.name)", "pid": "\(vm.pid.map(String.init) ?? "unknown")", "vcpus": "\(vm.vcpus)", "source": "\(vm.source.rawValue)"]
-            )
-            if case .ambiguous(let clashing) = registry.lookup(vm.name) {
-                logger.warning(
-                    "several VMs share a name; ask for them by UUID or pid:N",
-                    metadata: ["vm": "\(vm.name)", "pids": "\(clashing.compactMap(\.identity.pid))"]
-                )
-            }
-        }
-        for vm in result.changes.removed + result.exited {
-            logger.info("VM gone", metadata: ["vm": "\(vm.name)", "pid": "\(vm.pid.map(String.init) ?? "unknown")"])
-        }
+        result.changes.log(to: logger, reason: "procfs scan", registry: registry)
+        RegistryChanges(removed: result.exited).log(to: logger, reason: "process exited", registry: registry)
     }
 }
 
 extension Sampler: CustomStringConvertible {
     public var description: String { "Sampler(interval: \(configuration.intervalSeconds) s, procfs: \(configuration.procfs.root))" }
+}
+
+/// The sampler's ``SampleCollector``, handed to its worker thread.
+///
+/// `@unchecked Sendable`: the collector (open stat files, last readings) is not thread-safe, and
+/// only the sampler's worker thread touches it, one round after another.
+private final class CollectorOnWorker: @unchecked Sendable {
+    private var collector: SampleCollector
+
+    init(_ collector: SampleCollector) {
+        self.collector = collector
+    }
+
+    func runRound() -> RoundOutcome {
+        collector.runRound()
+    }
 }

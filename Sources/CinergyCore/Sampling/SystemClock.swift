@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The clocks and kernel constants sampling needs.
+/// The clocks sampling needs, and the kernel's clock-tick rate of `/proc` CPU times.
 public enum SystemClock {
     /// Seconds on the monotonic clock (for intervals).
     public static func monotonicSeconds() -> Double {
@@ -21,11 +21,6 @@ public enum SystemClock {
         let value = sysconf(Int32(_SC_CLK_TCK))
         return value > 0 ? Double(value) : 100
     }()
-
-    /// The number of online CPUs (`sysconf(_SC_NPROCESSORS_ONLN)`).
-    public static func onlineCPUCount() -> Int {
-        max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-    }
 
     private static func seconds(_ clock: clockid_t) -> Double {
         var time = timespec()

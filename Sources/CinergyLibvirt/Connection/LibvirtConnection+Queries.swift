@@ -83,64 +83,6 @@ extension LibvirtConnection {
             }
         }
     }
-
-    /// The CPU time a domain has used, in nanoseconds, or nil where the driver does not report it.
-    ///
-    /// Wraps `virDomainLookupByUUIDString()` and `virDomainListGetStats()` with
-    /// `VIR_DOMAIN_STATS_CPU_TOTAL`, reading `cpu.time`. Nil when the driver has no domain
-    /// statistics (the test driver) or no `cpu.time` (an inactive domain). Throws
-    /// ``LibvirtError`` (``LibvirtError/isNoDomain``) for an unknown UUID.
-    public func cpuTimeNanoseconds(uuid: String) throws -> UInt64? {
-        try withPointer("virDomainLookupByUUIDString") { connection in
-            guard let domain = virDomainLookupByUUIDString(connection, uuid) else {
-                throw LibvirtError.last(from: "virDomainLookupByUUIDString")
-            }
-            defer { virDomainFree(domain) }
-            var domains: [OpaquePointer?] = [domain, nil]
-            var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
-            let count = virDomainListGetStats(&domains, VIR_DOMAIN_STATS_CPU_TOTAL.rawValue, &records, 0)
-            guard count >= 0 else {
-                let error = LibvirtError.last(from: "virDomainListGetStats")
-                if error.isUnsupported {
-                    return nil
-                }
-                throw error
-            }
-            defer { virDomainStatsRecordListFree(records) }
-            guard count > 0, let record = records?[0] else {
-                return nil
-            }
-            var nanoseconds: UInt64 = 0
-            guard virTypedParamsGetULLong(record.pointee.params, record.pointee.nparams, "cpu.time", &nanoseconds) == 1
-            else {
-                return nil
-            }
-            return nanoseconds
-        }
-    }
-
-    /// The CPU time of every active domain, in nanoseconds, by lowercase UUID; empty where the
-    /// driver does not report it.
-    ///
-    /// Wraps `virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_CPU_TOTAL, &stats,
-    /// VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE)` and reads `cpu.time`: one call for all
-    /// domains, where ``cpuTimeNanoseconds(uuid:)`` makes one per domain.
-    public func cpuTimesNanoseconds() throws -> [String: UInt64] {
-        try withPointer("virConnectGetAllDomainStats") { connection in
-            var times: [String: UInt64] = [:]
-            _ = try Self.withAllDomainStats(
-                connection, groups: VIR_DOMAIN_STATS_CPU_TOTAL.rawValue
-            ) { domain, parameters, count in
-                var nanoseconds: UInt64 = 0
-                if let uuid = DomainPointer.uuid(domain),
-                    virTypedParamsGetULLong(parameters, count, "cpu.time", &nanoseconds) == 1
-                {
-                    times[uuid] = nanoseconds
-                }
-            }
-            return times
-        }
-    }
 }
 
 // MARK: - Helpers owning libvirt memory
@@ -148,10 +90,10 @@ extension LibvirtConnection {
 extension LibvirtConnection {
     /// Lists the active domains with `virConnectListAllDomains()` and hands them to `body`;
     /// afterwards `virDomainFree()`s each and `free()`s the array. The pointers must not escape.
-    static func withActiveDomains<Result>(
+    static func withActiveDomains<Value>(
         _ connection: OpaquePointer,
-        _ body: ([OpaquePointer]) throws -> Result
-    ) throws -> Result {
+        _ body: ([OpaquePointer]) throws -> Value
+    ) throws -> Value {
         var list: UnsafeMutablePointer<OpaquePointer?>?
         let count = virConnectListAllDomains(connection, &list, VIR_CONNECT_LIST_DOMAINS_ACTIVE.rawValue)
         guard count >= 0 else {

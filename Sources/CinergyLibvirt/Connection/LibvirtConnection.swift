@@ -151,7 +151,7 @@ public final class LibvirtConnection: @unchecked Sendable {
     /// (`virConnectRef()`, released with `virConnectClose()`) for the duration.
     ///
     /// Throws ``LibvirtError`` (`VIR_ERR_INVALID_CONN`) naming `function` when already closed.
-    func withPointer<Result>(_ function: String, _ body: (OpaquePointer) throws -> Result) throws -> Result {
+    func withPointer<Value>(_ function: String, _ body: (OpaquePointer) throws -> Value) throws -> Value {
         let pointer = state.withLock { state -> Pointer? in
             guard let pointer = state.pointer, virConnectRef(pointer.raw) == 0 else {
                 return nil

@@ -10,7 +10,9 @@ public import ServiceLifecycle
 /// vCPU counts are read (libvirt has no event for vCPU hot-plug). When libvirtd goes away, or is
 /// not there at start-up, the source logs it once, reports itself unavailable in `/health`, and
 /// retries with capped exponential backoff; the procfs scan meanwhile keeps finding QEMUs. Every
-/// libvirt call runs on a dedicated thread, so nothing else ever waits on libvirt.
+/// libvirt call, and every search of procfs for a domain's QEMU, runs on a dedicated thread (a
+/// ``WorkerThread``), so nothing else ever waits on libvirt and no blocking call holds a thread of
+/// the cooperative pool.
 public struct LibvirtSource: Service, CustomStringConvertible {
     public struct Configuration: Sendable {
         /// The libvirt URI, such as `qemu:///system`.
@@ -41,7 +43,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
     public let registry: VMRegistry
     public let configuration: Configuration
     public let logger: Logger
-    private let worker = LibvirtWorker()
+    private let worker = WorkerThread(name: "cinergy-libvirt")
 
     public init(registry: VMRegistry, configuration: Configuration, logger: Logger) {
         self.registry = registry
@@ -72,7 +74,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
                 backoff = configuration.initialBackoffSeconds
                 reportedDown = false
                 let ended = await session(connection)
-                try? await worker.run { connection.close() }
+                await worker.run { connection.close() }
                 if Task.isCancelled { return }
                 setUnavailable(ended)
                 logger.warning(
@@ -129,7 +131,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
                     } catch is CancellationError {
                         return "cancelled"
                     } catch {
-                        let alive = (try? await worker.run { connection.isAlive }) ?? false
+                        let alive = await worker.run { connection.isAlive }
                         if !alive { return "connection dead: \(error)" }
                         logger.debug("libvirt refresh failed", metadata: ["error": "\(error)"])
                     }
@@ -164,9 +166,8 @@ public struct LibvirtSource: Service, CustomStringConvertible {
 
     /// Lists the active domains and makes them the registry's libvirt VMs.
     private func resync(_ connection: LibvirtConnection) async throws {
-        let domains = try await worker.run { try connection.activeDomains() }
-        let identities = domains.compactMap(identity(of:))
-        let changes = registry.reconcile(source: .libvirt, observed: identities, nowUnixSeconds: SystemClock.unixSeconds())
+        let identities = try await worker.run { try connection.activeDomains().compactMap(identity(of:)) }
+        let changes = registry.reconcile(source: .libvirt, observed: identities, nowUnixSeconds: SystemClock.unixSeconds()).changes
         markAlive()
         log(changes, reason: "resync")
     }
@@ -192,7 +193,7 @@ public struct LibvirtSource: Service, CustomStringConvertible {
 
     private func refreshDomain(uuid: String, connection: LibvirtConnection, reason: String) async {
         do {
-            if let info = try await worker.run({ try connection.domain(uuid: uuid) }), let identity = identity(of: info) {
+            if let identity = try await worker.run({ try connection.domain(uuid: uuid).flatMap(identity(of:)) }) {
                 log(registry.upsert(identity, nowUnixSeconds: SystemClock.unixSeconds()), reason: reason)
             } else {
                 remove(uuid: uuid, reason: "\(reason), then gone")
@@ -204,23 +205,21 @@ public struct LibvirtSource: Service, CustomStringConvertible {
 
     private func remove(uuid: String, reason: String) {
         if let removed = registry.remove(key: .domain(uuid: uuid)) {
-            var changes = RegistryChanges()
-            changes.removed = [removed]
-            log(changes, reason: reason)
+            log(RegistryChanges(removed: [removed]), reason: reason)
         }
     }
 
     /// Every refresh interval: live vCPU counts (hot-plug has no event) and processes not found yet.
     private func refresh(_ connection: LibvirtConnection) async throws {
         let counts = try await worker.run { try connection.vcpuCounts() }
+        let located = await locateMissingProcesses()
+        // No suspension from here on: the records are applied as read.
         let now = SystemClock.unixSeconds()
         for record in registry.records() where record.identity.source == .libvirt {
             var identity = record.identity
             if let uuid = identity.uuid, let count = counts[uuid] { identity.vcpus = count }
-            if identity.process == nil, let uuid = identity.uuid,
-                let located = configuration.locator.locate(name: identity.name, uuid: uuid)
-            {
-                identity.process = located.process
+            if identity.process == nil, let uuid = identity.uuid, let process = located[uuid] {
+                identity.process = process
             }
             if identity != record.identity {
                 log(registry.upsert(identity, nowUnixSeconds: now), reason: "refresh")
@@ -228,7 +227,28 @@ public struct LibvirtSource: Service, CustomStringConvertible {
         }
     }
 
+    /// The QEMU processes of the libvirt VMs whose process is not known yet, by UUID: searched for
+    /// in procfs on the worker thread.
+    private func locateMissingProcesses() async -> [String: ProcessIdentity] {
+        let missing = registry.records().compactMap { record -> (name: String, uuid: String)? in
+            guard record.identity.source == .libvirt, record.identity.process == nil, let uuid = record.identity.uuid else {
+                return nil
+            }
+            return (record.identity.name, uuid)
+        }
+        guard !missing.isEmpty else { return [:] }
+        let locator = configuration.locator
+        return await worker.run {
+            var located: [String: ProcessIdentity] = [:]
+            for (name, uuid) in missing {
+                located[uuid] = locator.locate(name: name, uuid: uuid)?.process
+            }
+            return located
+        }
+    }
+
     /// The registry identity of an active domain; nil for one that is neither running nor paused.
+    /// Reads procfs (the domain's QEMU process): call it on the worker thread.
     func identity(of info: DomainInfo) -> VMIdentity? {
         let state: VMState
         switch info.state {
@@ -249,26 +269,6 @@ public struct LibvirtSource: Service, CustomStringConvertible {
     }
 
     private func log(_ changes: RegistryChanges, reason: String) {
-        for vm in changes.added {
-            logger.info(
-                "VM found",
-                metadata: [
-                    "vm": "\(vm.name)", "uuid": "\(vm.uuid ?? "")", "pid": "\(vm.pid.map(String.init) ?? "unknown")",
-                    "vcpus": "\(vm.vcpus)", "source": "libvirt", "reason": "\(reason)",
-                ]
-            )
-        }
-        for change in changes.updated {
-            logger.info(
-                "VM updated",
-                metadata: [
-                    "vm": "\(change.new.name)", "was": "\(change.old.name)", "state": "\(change.new.state.rawValue)",
-                    "vcpus": "\(change.new.vcpus)", "source": "\(change.new.source.rawValue)", "reason": "\(reason)",
-                ]
-            )
-        }
-        for vm in changes.removed {
-            logger.info("VM gone", metadata: ["vm": "\(vm.name)", "uuid": "\(vm.uuid ?? "")", "reason": "\(reason)"])
-        }
+        changes.log(to: logger, reason: reason, registry: registry)
     }
 }

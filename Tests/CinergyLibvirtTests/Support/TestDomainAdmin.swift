@@ -24,7 +24,8 @@ struct TestDomainAdminError: Error, CustomStringConvertible {
 final class TestDomainAdmin: @unchecked Sendable {
     static let uri = "test:///default"
 
-    private let pointer: OpaquePointer
+    /// The read-write `virConnectPtr`.
+    let pointer: OpaquePointer
 
     init() throws {
         try LibvirtLibrary.load()

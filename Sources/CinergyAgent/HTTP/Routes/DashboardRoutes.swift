@@ -4,8 +4,8 @@ import Hummingbird
 /// that lets it load nothing from elsewhere and run only its own script (`SecurityHeadersMiddleware`
 /// adds the other security headers and keeps this policy).
 struct DashboardRoutes<Context: RequestContext>: Sendable {
-    func add(to router: Router<Context>) {
-        router.get("/") { _, _ in page() }
+    var endpoints: [Endpoint<Context>] {
+        [.get("/") { _, _ in page() }]
     }
 
     func page() -> Response {

@@ -7,8 +7,8 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     let sampleIntervalSeconds: Double
     let startedAtUnixSeconds: Double
 
-    func add(to router: Router<Context>) {
-        router.get("/health") { _, _ in health() }
+    var endpoints: [Endpoint<Context>] {
+        [.get("/health") { _, _ in health() }]
     }
 
     func health() -> Response {
@@ -20,8 +20,8 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
             json.field("uptime_seconds", now - startedAtUnixSeconds)
             json.field("vm_count", status.vmCount)
             json.field("sample_interval_seconds", sampleIntervalSeconds)
-            json.field("last_sample_at", status.lastSample.map { Timestamp.rfc3339(unixSeconds: $0.finishedAtUnixSeconds) })
-            json.field("last_sample_duration_seconds", status.lastSample?.durationSeconds)
+            json.field("last_sample_at", status.lastRound.map { Timestamp.rfc3339(unixSeconds: $0.finishedAtUnixSeconds) })
+            json.field("last_sample_duration_seconds", status.lastRound?.durationSeconds)
             json.key("sources")
             json.object { json in
                 for source in VMSource.allCases {

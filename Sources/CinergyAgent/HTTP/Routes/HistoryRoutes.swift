@@ -7,8 +7,8 @@ struct HistoryRoutes<Context: RequestContext>: Sendable {
     let registry: VMRegistry
     let powerModel: PowerModel
 
-    func add(to router: Router<Context>) {
-        router.get("/history") { request, _ in try history(request) }
+    var endpoints: [Endpoint<Context>] {
+        [.get("/history") { request, _ in try history(request) }]
     }
 
     func history(_ request: Request) throws(APIError) -> Response {
@@ -29,7 +29,7 @@ struct HistoryRoutes<Context: RequestContext>: Sendable {
                     json.key("samples")
                     json.array { json in
                         for sample in record.history {
-                            let usage = record.identity.state == .paused ? 0 : sample.cpuUsagePercent
+                            let usage = sample.effective(in: record.identity.state).cpuUsagePercent
                             json.object { json in
                                 json.field("sampled_at", Timestamp.rfc3339(unixSeconds: sample.sampledAtUnixSeconds))
                                 json.field("cpu_usage", usage)

@@ -12,8 +12,8 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
     let configuration: AgentConfiguration
     let requests: RequestCounter
 
-    func add(to router: Router<Context>) {
-        router.get("/metrics") { _, _ in metrics() }
+    var endpoints: [Endpoint<Context>] {
+        [.get("/metrics") { _, _ in metrics() }]
     }
 
     func metrics() -> Response {
@@ -91,7 +91,7 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         out.sample("cinergy_pue", configuration.pue)
         out.family("cinergy_emission_factor_grams_per_kilowatt_hour", type: "gauge", help: "Grid carbon intensity, gCO2eq per kWh.")
         out.sample("cinergy_emission_factor_grams_per_kilowatt_hour", configuration.emissionFactorGramsPerKilowattHour)
-        if let round = status.lastSample {
+        if let round = status.lastRound {
             out.family("cinergy_sample_duration_seconds", type: "gauge", help: "How long the last discovery and sampling round took.")
             out.sample("cinergy_sample_duration_seconds", round.durationSeconds)
             out.family("cinergy_last_sample_timestamp_seconds", type: "gauge", help: "When the last sampling round ended (Unix time).")

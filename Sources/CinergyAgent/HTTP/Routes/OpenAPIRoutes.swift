@@ -2,13 +2,15 @@ import Hummingbird
 
 /// `GET /openapi.yaml`: the OpenAPI 3 document of this API.
 struct OpenAPIRoutes<Context: RequestContext>: Sendable {
-    func add(to router: Router<Context>) {
-        router.get("/openapi.yaml") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "application/yaml; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
-            )
-        }
+    var endpoints: [Endpoint<Context>] {
+        [
+            .get("/openapi.yaml") { _, _ in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: "application/yaml; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+                )
+            }
+        ]
     }
 }

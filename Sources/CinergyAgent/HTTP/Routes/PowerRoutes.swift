@@ -7,9 +7,11 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     let powerModel: PowerModel
     let carbonModel: CarbonModel
 
-    func add(to router: Router<Context>) {
-        router.get("/power") { request, _ in try power(request) }
-        router.get("/carbon") { request, _ in try carbon(request) }
+    var endpoints: [Endpoint<Context>] {
+        [
+            .get("/power") { request, _ in try power(request) },
+            .get("/carbon") { request, _ in try carbon(request) },
+        ]
     }
 
     /// The seed's fields in the seed's order, then `uuid`, `model_input`, `sampled_at`,

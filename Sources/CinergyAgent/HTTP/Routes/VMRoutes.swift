@@ -10,8 +10,8 @@ struct VMRoutes<Context: RequestContext>: Sendable {
     let powerModel: PowerModel
     let cache = ResponseCache()
 
-    func add(to router: Router<Context>) {
-        router.get("/vms") { _, _ in list() }
+    var endpoints: [Endpoint<Context>] {
+        [.get("/vms") { _, _ in list() }]
     }
 
     func list() -> Response {

@@ -1,10 +1,11 @@
-/// The state the sampler carries from one round to the next: an open `/proc/PID/stat` per VM
-/// and its previous reading. Owned by one loop; not shared.
+/// Collects the VMs' CPU usage round after round: the state the sampler carries from one round to
+/// the next (an open `/proc/PID/stat` per VM and its previous reading) and the round itself
+/// (``runRound(monotonic:unixNow:)``). Owned by one loop; not shared.
 ///
 /// The processes to sample are kept in an array that follows the registry's membership version:
 /// while no VM comes or goes, a round walks that array (a `pread` and a parse per VM, no lookups
 /// and no allocation per VM) and hands the samples to the registry in one call.
-public struct SamplingRound {
+public struct SampleCollector {
     private struct Tracked {
         let process: ProcessIdentity
         let file: ProcStatFile
@@ -44,12 +45,12 @@ public struct SamplingRound {
     /// runs discovery and takes a first reading of the VMs it found. A VM whose process has exited (a zombie not yet reaped counts as exited) or
     /// whose PID now belongs to another process is removed. `monotonic` and `unix` default to the system clocks; tests pass their own.
     @discardableResult
-    public mutating func run(
+    public mutating func runRound(
         monotonic: () -> Double = SystemClock.monotonicSeconds,
         unixNow: Double = SystemClock.unixSeconds()
-    ) -> RoundResult {
+    ) -> RoundOutcome {
         let start = monotonic()
-        var result = RoundResult()
+        var result = RoundOutcome()
         // 1. Sample what is registered; this also finds the processes that exited or whose PID
         //    was reused, so that the scan below reads those PIDs afresh.
         follow(result: &result)
@@ -68,10 +69,11 @@ public struct SamplingRound {
         // 2. Discover: new QEMUs are read, known ones are taken as verified by step 1.
         if let discovery {
             let observed = discovery.scan(known: scanned)
-            result.changes = registry.reconcile(source: .procfs, observed: observed, nowUnixSeconds: unixNow)
-            // Unchanged membership means the scan saw exactly what the last one did (else the
-            // reconcile would have run and moved the version on): `scanned` is still right.
-            if registry.membershipVersion != trackedVersion {
+            let reconciliation = registry.reconcile(source: .procfs, observed: observed, nowUnixSeconds: unixNow)
+            result.changes = reconciliation.changes
+            // A repeat is the list `scanned` was built from, onto a membership that has not moved
+            // since (a forgotten process would have moved it): `scanned` still holds.
+            if !reconciliation.isRepeat {
                 scanned = Dictionary(observed.compactMap { identity in identity.pid.map { ($0, identity) } }, uniquingKeysWith: { a, _ in a })
             }
         }
@@ -83,13 +85,13 @@ public struct SamplingRound {
                 readCount += 1
             }
         }
-        let round = SampleRound(
+        let statistics = RoundStatistics(
             finishedAtUnixSeconds: unixNow,
             durationSeconds: monotonic() - start,
             vmCount: readCount
         )
-        registry.record(samples, round: round)
-        result.round = round
+        registry.record(samples, statistics: statistics)
+        result.statistics = statistics
         return result
     }
 
@@ -98,7 +100,7 @@ public struct SamplingRound {
     /// stat file of new ones (forgetting those already gone) and drops the rest. Returns whether
     /// the membership had changed.
     @discardableResult
-    private mutating func follow(result: inout RoundResult) -> Bool {
+    private mutating func follow(result: inout RoundOutcome) -> Bool {
         guard registry.membershipVersion != trackedVersion else { return false }
         let (processes, version) = registry.versionedProcesses()
         var previous = Dictionary(tracked.map { ($0.process, $0) }, uniquingKeysWith: { a, _ in a })
@@ -123,7 +125,7 @@ public struct SamplingRound {
     /// Reads the CPU time of the process at `index` of `tracked`; one that is gone (or is another
     /// process now) is forgotten.
     private mutating func read(
-        at index: Int, monotonic: () -> Double, unixNow: Double, result: inout RoundResult
+        at index: Int, monotonic: () -> Double, unixNow: Double, result: inout RoundOutcome
     ) -> Reading {
         let process = tracked[index].process
         guard let stat = tracked[index].file.read(), stat.startTimeTicks == process.startTimeTicks, !stat.hasExited else {
@@ -142,19 +144,8 @@ public struct SamplingRound {
 
     /// Drops a process that exited (or whose PID now belongs to another process) everywhere. The
     /// registry's membership version moves on, so the next `follow` drops it from `tracked`.
-    private mutating func forget(_ process: ProcessIdentity, result: inout RoundResult) {
+    private mutating func forget(_ process: ProcessIdentity, result: inout RoundOutcome) {
         if scanned[process.pid]?.process == process { scanned[process.pid] = nil }
         if let removed = registry.remove(process: process) { result.exited.append(removed) }
     }
-}
-
-/// What one sampling round did.
-public struct RoundResult: Sendable {
-    /// What discovery changed.
-    public var changes = RegistryChanges()
-    /// VMs removed because their process was gone.
-    public var exited: [VMIdentity] = []
-    public var round: SampleRound?
-
-    public init() {}
 }

@@ -1,0 +1,11 @@
+/// What one sampling round changed and measured.
+public struct RoundOutcome: Sendable {
+    /// What discovery changed.
+    public var changes = RegistryChanges()
+    /// VMs removed because their process was gone.
+    public var exited: [VMIdentity] = []
+    /// The round as a whole; set once the round has finished.
+    public var statistics: RoundStatistics?
+
+    public init() {}
+}
