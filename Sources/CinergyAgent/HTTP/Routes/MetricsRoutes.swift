@@ -84,7 +84,7 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         out.family("cinergy_server_cores", type: "gauge", help: "CPUs of the host that idle power is shared across.")
         out.sample("cinergy_server_cores", Double(configuration.serverCores))
         out.family("cinergy_cinergy_ratio", type: "gauge", help: "Share of dynamic power attributed to a VM (in force at the last sample's host load).")
-        out.sample("cinergy_cinergy_ratio", model.ratio.value(hostLoadPercent: status.lastSample?.hostCPUUsagePercent))
+        out.sample("cinergy_cinergy_ratio", model.ratio.value(hostLoadPercent: status.lastRound?.hostCPUUsagePercent))
         out.family("cinergy_vms_extrapolated", type: "gauge", help: "VMs whose estimate lies beyond the range the power model was fitted on.")
         out.sample("cinergy_vms_extrapolated", Double(estimates.values.filter(\.extrapolated).count))
         out.family("cinergy_pue", type: "gauge", help: "Datacenter power usage effectiveness.")
