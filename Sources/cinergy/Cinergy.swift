@@ -22,7 +22,8 @@ struct Cinergy: AsyncParsableCommand {
             }.joined(separator: "\n"))
 
             An invalid value stops start-up with exit status 78, naming the variable, the value and the rule.
-            """
+            """,
+        subcommands: [CalibrateCommand.self]
     )
 
     @Option(name: .customLong("env-file"), help: ArgumentHelp("The env file to read (default: .env, optional).", valueName: "path"))
