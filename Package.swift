@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CinergyMeterTests",
-            dependencies: ["CinergyMeter", "CinergyCore"],
+            dependencies: ["CinergyMeter", "CinergyCore", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

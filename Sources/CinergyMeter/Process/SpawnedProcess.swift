@@ -83,7 +83,14 @@ public final class SpawnedProcess {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let result = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        var result = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        // ETXTBSY: a script just written is still open for writing in a process another thread
+        // is starting; that descriptor goes away as soon as the other exec happens.
+        for _ in 0..<10 where result == ETXTBSY {
+            var pause = timespec(tv_sec: 0, tv_nsec: 20_000_000)
+            nanosleep(&pause, nil)
+            result = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        }
         guard result == 0 else {
             if capture {
                 close(outputPipe[0])
