@@ -14,7 +14,7 @@ import Darwin
 public enum EnvFileUpdater {
     /// `text` with `variables` set.
     public static func update(_ text: String, setting variables: [(name: String, value: String)], note: String? = nil) -> String {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         if lines.last == "" { lines.removeLast() }
         var written: Set<String> = []
         for index in lines.indices {

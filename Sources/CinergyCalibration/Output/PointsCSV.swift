@@ -8,7 +8,7 @@ public enum PointsCSV {
     public static func parse(_ text: String) throws(CalibrationError) -> [CalibrationPoint] {
         var points: [CalibrationPoint] = []
         var sawHeader = false
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         for (index, rawLine) in lines.enumerated() {
             let number = index + 1
             var line = Substring(rawLine)
