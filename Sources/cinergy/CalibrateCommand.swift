@@ -63,7 +63,9 @@ struct CalibrateCommand: AsyncParsableCommand {
         do {
             try await calibrate()
         } catch {
-            FileHandleOutput.standardError("cinergy calibrate: \(error)\n")
+            // A bad row names the file first: "cinergy calibrate: points.csv: line 3: "abc": …".
+            let file = if case .badCSV = error, let fromCSV { "\(fromCSV): " } else { "" }
+            FileHandleOutput.standardError("cinergy calibrate: \(file)\(error)\n")
             throw ExitCode(Self.exitStatus(error))
         }
     }
@@ -90,11 +92,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             } catch {
                 throw .file(path: fromCSV, reason: "cannot read it: \(error)")
             }
-            do {
-                points = try PointsCSV.parse(text)
-            } catch .badCSV(let line, let value, let reason) {
-                throw .badCSV(line: line, value: value, reason: "\(fromCSV): \(reason)")
-            }
+            points = try PointsCSV.parse(text)
             meterText = "points read from \(fromCSV)"
         } else {
             (points, meterText, warnings) = try await measure()
