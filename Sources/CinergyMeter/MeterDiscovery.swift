@@ -30,6 +30,8 @@ public enum MeterDiscovery {
                 do {
                     _ = try meter.read()
                     return meter
+                } catch .permissionDenied(let path, let hint) {
+                    throw .permissionDenied(path: path, hint: hint)
                 } catch {
                     throw .notFound(lookedFor: looked.dropLast() + [looked[2] + " (\(error))"])
                 }
