@@ -126,6 +126,38 @@ struct CalibrateEndToEndTests {
         try Self.expectCloseToStandIn(run.output, measured: try Self.loads(inPoints: points), tolerance: 0.03, "hwmon")
     }
 
+    /// stress-ng is optional (Debian package stress-ng); without it only the refusal is checked.
+    @Test("--load-generator stress-ng: its processes load the host and are gone afterwards; refused when not on PATH")
+    func stressNG() async throws {
+        let directory = try TemporaryDirectory()
+        let sysfs = directory.path + "/sys"
+        let power = try StandInMeter.makeHwmonTree(at: sysfs)
+        let meter = try ChildProcess(
+            "cinergy-e2e-meter", executable: try StandInMeter.build(in: directory.path), arguments: ["hwmon", power]
+        )
+        let refused = try await Self.cinergy(
+            ["calibrate", "--sysfs-root", sysfs, "--load-generator", "stress-ng"], in: directory.path,
+            environment: ["PATH": directory.path], seconds: 60
+        )
+        #expect(refused.status == 1)
+        #expect(refused.errorOutput.contains("stress-ng is not on PATH"), "\(refused.errorOutput)")
+        guard Kernel.which("stress-ng") != nil else {
+            print("stress-ng is not installed: only the refusal was checked")
+            return
+        }
+        let points = directory.path + "/points.csv"
+        let run = try await Self.cinergy(
+            ["calibrate", "--sysfs-root", sysfs, "--load-generator", "stress-ng", "--save-points", points,
+             "--levels", "0,50,100", "--level-seconds", "4", "--settle-seconds", "1"],
+            in: directory.path
+        )
+        #expect(meter.isRunning)
+        #expect(run.status == 0, "\(run.errorOutput)")
+        try Self.expectCloseToStandIn(run.output, measured: try Self.loads(inPoints: points), tolerance: 0.05, "stress-ng")
+        let leftovers = ProcFSNames.processes(named: "stress-ng")
+        #expect(leftovers.isEmpty, "stress-ng processes left running: \(leftovers)")
+    }
+
     @Test("IPMI: a stand-in ipmitool on PATH, found by auto when sysfs has no meter")
     func ipmi() async throws {
         let directory = try TemporaryDirectory()
@@ -326,5 +358,16 @@ struct CalibrateEndToEndTests {
         let run = try await Self.cinergy(["--help"], in: directory.path, seconds: 30)
         #expect(run.status == 0)
         #expect(run.output.contains("REG_COEFF (--reg-coeff)") && run.output.contains("calibrate"))
+    }
+}
+
+/// Processes by their `comm`.
+enum ProcFSNames {
+    static func processes(named name: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+            return comm.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix(name)
+        }
     }
 }
