@@ -24,6 +24,34 @@ struct RAPLMeterTests {
         #expect(try meter.read().energyJoules == 2.5)
     }
 
+    /// On a real host the class directory holds symbolic links into devices/, and each sub-zone is
+    /// both a directory inside its package and a link of its own in the class directory.
+    @Test("the kernel's layout of symbolic links into devices/virtual/powercap")
+    func kernelSymlinks() throws {
+        let fixture = try SysfsFixture()
+        let device = "devices/virtual/powercap/intel-rapl"
+        try fixture.write("\(device)/enabled", "1\n")
+        for (zone, name, energy) in [("intel-rapl:0", "package-0", "1000000"), ("intel-rapl:0/intel-rapl:0:0", "core", "400000")] {
+            try fixture.write("\(device)/\(zone)/name", name + "\n")
+            try fixture.write("\(device)/\(zone)/energy_uj", energy + "\n")
+            try fixture.write("\(device)/\(zone)/max_energy_range_uj", "262143328850\n")
+        }
+        try FileManager.default.createDirectory(atPath: fixture.root + "/class/powercap", withIntermediateDirectories: true)
+        for (link, target) in [
+            ("intel-rapl", "intel-rapl"), ("intel-rapl:0", "intel-rapl/intel-rapl:0"),
+            ("intel-rapl:0:0", "intel-rapl/intel-rapl:0/intel-rapl:0:0"),
+        ] {
+            try FileManager.default.createSymbolicLink(
+                atPath: fixture.root + "/class/powercap/" + link, withDestinationPath: "../../devices/virtual/powercap/" + target
+            )
+        }
+        let meter = try #require(try RAPLMeter.open(sysfsRoot: fixture.root))
+        #expect(meter.domains.map(\.name) == ["package-0"])
+        _ = try meter.read()
+        try fixture.write("\(device)/intel-rapl:0/energy_uj", "4000000\n")
+        #expect(try meter.read().energyJoules == 3)
+    }
+
     @Test("psys is preferred to the packages when present")
     func psysPreferred() throws {
         let fixture = try SysfsFixture()
