@@ -36,6 +36,11 @@ public struct EnvFragment: Sendable {
             "measured host load: \(NumberFormat.fixed(range.lowerBound, 1)) % to \(NumberFormat.fixed(range.upperBound, 1)) %; "
                 + "f(\(NumberFormat.short(range.lowerBound, 1))) = \(NumberFormat.fixed(report.polynomial(range.lowerBound), 1)) W, "
                 + "f(\(NumberFormat.short(range.upperBound, 1))) = \(NumberFormat.fixed(report.polynomial(range.upperBound), 1)) W",
+            "held-out RMSE by degree: "
+                + report.candidates.map { candidate in
+                    "\(candidate.degree): \(NumberFormat.fixed(candidate.rmseHeldOutWatts, 2)) W"
+                        + (candidate.degree == report.degree ? " (chosen)" : candidate.isAdmissible ? "" : " (rejected)")
+                }.joined(separator: ", "),
         ]
     }
 
