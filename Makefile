@@ -11,7 +11,7 @@ SHELL := /bin/bash
 # real VMs, and the clients the tests drive the agent with.
 BUILD_PACKAGES := libvirt-dev
 TEST_PACKAGES := qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients curl procps \
-	openssl python3 python3-venv chromium util-linux
+	openssl python3 python3-venv chromium util-linux stress-ng
 # Python tools of the test suite (from PyPI), in a virtual environment under .build.
 VENV := .build/venv
 PYTHON_TOOLS := schemathesis==4.32.5 openapi-schema-validator==0.9.0 rfc3339-validator pyyaml

@@ -45,6 +45,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The meter layer: host power from RAPL (powercap), hwmon or IPMI DCMI, behind one protocol.
+        .target(
+            name: "CinergyMeter",
+            dependencies: [
+                "CinergyCore",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `cinergy calibrate`: the load generator, the measurement run, the fit and its outputs.
+        .target(
+            name: "CinergyCalibration",
+            dependencies: [
+                "CinergyMeter",
+                "CinergyCore",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration loading, the HTTP routes and the wiring of services.
         .target(
             name: "CinergyAgent",
@@ -77,6 +96,8 @@ let package = Package(
             name: "cinergy",
             dependencies: [
                 "CinergyAgent",
+                "CinergyCalibration",
+                "CinergyMeter",
                 "CinergyCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -91,6 +112,16 @@ let package = Package(
         .testTarget(
             name: "CinergyCoreTests",
             dependencies: ["CinergyCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CinergyMeterTests",
+            dependencies: ["CinergyMeter", "CinergyCore", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CinergyCalibrationTests",
+            dependencies: ["CinergyCalibration", "CinergyMeter", "CinergyCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

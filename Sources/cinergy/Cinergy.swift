@@ -10,7 +10,7 @@ struct Cinergy: AsyncParsableCommand {
         commandName: "cinergy",
         abstract: "Serve the isolated power and carbon emissions of this host's QEMU/KVM VMs over HTTP.",
         discussion: Serve.discussion,
-        subcommands: [Serve.self, Variables.self],
+        subcommands: [Serve.self, CalibrateCommand.self, Variables.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -96,6 +96,25 @@ public enum SystemFile {
         _ = try? FileDescriptor.standardError.writeAll(text.utf8)
     }
 
+    /// The names in directory `path` (`opendir`/`readdir`), without `.` and `..`, sorted.
+    public static func directoryEntries(_ path: FilePath) throws(Errno) -> [String] {
+        guard let directory = opendir(path.string) else { throw Errno(rawValue: errno) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Whether something exists at `path` (`access(F_OK)`; a dangling symbolic link does not).
+    public static func exists(_ path: FilePath) -> Bool {
+        access(path.string, F_OK) == 0
+    }
+
     /// Whether `path` names a directory this process can list.
     public static func isReadableDirectory(_ path: FilePath) -> Bool {
         guard let directory = opendir(path.string) else { return false }

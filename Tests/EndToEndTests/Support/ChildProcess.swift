@@ -13,15 +13,23 @@ final class ChildProcess: @unchecked Sendable {
     let name: String
     private var exitStatus: Int32?
 
-    /// Starts `executable` with `arguments`; its output goes to `logFile` (or nowhere).
-    init(_ name: String, executable: String, arguments: [String], logFile: String? = nil, environment: [String: String] = [:]) throws {
+    /// Starts `executable` with `arguments`; its output goes to `logFile` (or nowhere), its error
+    /// output there too unless `errorLogFile` names another file.
+    init(
+        _ name: String, executable: String, arguments: [String], logFile: String? = nil, errorLogFile: String? = nil,
+        environment: [String: String] = [:]
+    ) throws {
         self.name = name
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logFile ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorLogFile {
+            posix_spawn_file_actions_addopen(&actions, 2, errorLogFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -1,0 +1,77 @@
+import CinergyCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Duty-cycled busy threads, one per online CPU: at level P, each spins P % of every 100 ms period
+/// and sleeps the rest. The threads check for a stop (and for SIGINT/SIGTERM) while they spin and
+/// at least every 5 ms while they sleep, so a stop takes effect at once.
+public final class BusyThreadLoad: LoadGenerator {
+    /// The duty-cycle period.
+    public static let periodSeconds = 0.1
+
+    private final class Shared: Sendable {
+        /// The level in millionths (0…1,000,000).
+        let level = Atomic<Int>(0)
+        let stopped = Atomic<Bool>(false)
+
+        var shouldStop: Bool { stopped.load(ordering: .relaxed) || CalibrationInterrupt.signal != nil }
+    }
+
+    private let shared = Shared()
+    private var threads: [SystemThread] = []
+    public let threadCount: Int
+
+    public var description: String { "\(threadCount) duty-cycled busy threads (one per online CPU, \(Int(Self.periodSeconds * 1000)) ms period)" }
+
+    public init(threadCount: Int = HostCPUStat.onlineCPUCount) {
+        self.threadCount = threadCount
+        let shared = shared
+        threads = (0..<threadCount).map { index in
+            SystemThread(name: "cinergy-load-\(index)") { Self.spin(shared) }
+        }
+    }
+
+    deinit { stop() }
+
+    public func setLevel(_ percent: Double) throws(CalibrationError) {
+        shared.level.store(Int((min(100, max(0, percent)) * 10_000).rounded()), ordering: .relaxed)
+    }
+
+    public func stop() {
+        shared.stopped.store(true, ordering: .relaxed)
+        for thread in threads { thread.join() }
+        threads = []
+    }
+
+    private static func spin(_ shared: Shared) {
+        var periodStart = now()
+        while !shared.shouldStop {
+            let share = Double(shared.level.load(ordering: .relaxed)) / 1_000_000
+            let busyEnd = periodStart + periodSeconds * share
+            while now() < busyEnd {
+                if shared.shouldStop { return }
+            }
+            let periodEnd = periodStart + periodSeconds
+            while true {
+                let left = periodEnd - now()
+                if left <= 0 || shared.shouldStop { break }
+                var pause = timespec(tv_sec: 0, tv_nsec: Int(min(left, 0.005) * 1e9))
+                nanosleep(&pause, nil)
+            }
+            periodStart = max(periodEnd, now() - periodSeconds)
+        }
+    }
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,19 @@
+/// One reading of a power meter.
+///
+/// An energy meter (RAPL, hwmon `energy1_input`) gives `energyJoules`, a counter since the meter
+/// was opened with wrap-arounds already unfolded, so the mean power between two readings is
+/// ΔE / Δt. A power meter (hwmon `power1_*`, IPMI) gives `powerWatts`, as its device reports it.
+public struct MeterReading: Sendable, Equatable {
+    /// Energy since the meter was opened, in joules; nil for a power meter.
+    public let energyJoules: Double?
+    /// Power as the device reports it, in watts; nil for an energy meter.
+    public let powerWatts: Double?
+    /// When the reading was taken (CLOCK_MONOTONIC), in seconds.
+    public let monotonicSeconds: Double
+
+    public init(energyJoules: Double? = nil, powerWatts: Double? = nil, monotonicSeconds: Double) {
+        self.energyJoules = energyJoules
+        self.powerWatts = powerWatts
+        self.monotonicSeconds = monotonicSeconds
+    }
+}
