@@ -33,6 +33,8 @@ public struct SampleCollector {
     private var trackedVersion: UInt64?
     /// QEMUs the last scan found, by PID, minus those whose process has exited since.
     private var scanned: [Int32: VMIdentity] = [:]
+    /// The host's CPU times at the previous round (`/proc/stat`); nil before the first or when unreadable.
+    private var lastHostCPU: HostCPUStat?
 
     public init(registry: VMRegistry, procfs: ProcFS, discovery: ProcfsDiscovery?, ticksPerSecond: Double = SystemClock.ticksPerSecond) {
         self.registry = registry
@@ -51,6 +53,10 @@ public struct SampleCollector {
     ) -> RoundOutcome {
         let start = monotonic()
         var result = RoundOutcome()
+        // The host's CPU load since the previous round: the load-aware cinergy ratio's input.
+        let hostCPU = try? HostCPUStat.read(procRoot: procfs.root)
+        let hostLoad = hostCPU.flatMap { now in lastHostCPU.flatMap { now.loadPercent(since: $0) } }
+        lastHostCPU = hostCPU
         // 1. Sample what is registered; this also finds the processes that exited or whose PID
         //    was reused, so that the scan below reads those PIDs afresh.
         follow(result: &result)
@@ -61,8 +67,9 @@ public struct SampleCollector {
             switch read(at: index, monotonic: monotonic, unixNow: unixNow, result: &result) {
             case .gone: continue
             case .baseline: readCount += 1
-            case .sample(let sample):
+            case .sample(var sample):
                 readCount += 1
+                sample.hostCPUUsagePercent = hostLoad
                 samples.append((tracked[index].process, sample))
             }
         }
@@ -88,7 +95,8 @@ public struct SampleCollector {
         let statistics = RoundStatistics(
             finishedAtUnixSeconds: unixNow,
             durationSeconds: monotonic() - start,
-            vmCount: readCount
+            vmCount: readCount,
+            hostCPUUsagePercent: hostLoad
         )
         registry.record(samples, statistics: statistics)
         result.statistics = statistics
