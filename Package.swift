@@ -149,9 +149,23 @@ let package = Package(
             swiftSettings: swiftSettings,
             linkerSettings: [.linkedLibrary("virt", .when(platforms: [.linux]))]
         ),
+        // What the end-to-end tests and the benchmarks share: the built agent under test, child
+        // processes, virsh and test domains, stand-in QEMUs, the run's prefix and agent settings.
+        .target(
+            name: "CinergyTestSupport",
+            path: "Tests/CinergyTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CinergyCore"],
+            dependencies: ["CinergyCore", "CinergyTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Measurements of the release binary (`make bench`, docs/BENCHMARKS.md), not tests: a
+        // target of their own, which `make test` skips.
+        .testTarget(
+            name: "CinergyBenchmarks",
+            dependencies: ["CinergyTestSupport"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -8,15 +9,6 @@ import Glibc
 /// The built agent against real processes: a stand-in QEMU burning one core and a real QEMU TCG VM.
 @Suite("End to end: the real binary, real QEMU processes", .serialized)
 struct AgentEndToEndTests {
-    /// Test VMs and processes carry this prefix, unique per run; `CINERGY_E2E_PREFIX` sets it (for
-    /// `make bench`, which cleans up after its runs by this prefix only).
-    static let prefix = ProcessInfo.processInfo.environment["CINERGY_E2E_PREFIX"] ?? "cinergy-e2e-\(UUID().uuidString.prefix(8).lowercased())"
-
-    static let env: [String: String] = [
-        "REG_COEFF": "50,0.5,0.001", "CINERGY_RATIO": "0.75", "SERVER_CORES": "16", "DC_PUE": "1.3",
-        "EMISSION_FACTOR": "50", "SAMPLE_INTERVAL": "1", "LOG_LEVEL": "debug", "LIBVIRT_URI": "none",
-    ]
-
     static func f(_ x: Double) -> Double { 50 + 0.5 * x + 0.001 * x * x }
 
     /// A raw disk whose boot sector spins forever (`jmp $`): the guest keeps one host core busy.
@@ -37,7 +29,7 @@ struct AgentEndToEndTests {
         let qemuPath = try #require(Kernel.which("qemu-system-x86_64"), "qemu-system-x86_64 is not installed: run `make test`")
 
         // The stand-in: a busy loop compiled here, run under a QEMU name with a real QEMU command line.
-        let standInName = "\(Self.prefix)-standin"
+        let standInName = "\(EndToEnd.prefix)-standin"
         let standInUUID = "0c1e5a0e-0000-4000-8000-\(String(format: "%012x", Int.random(in: 0..<(1 << 40))))"
         let standInExecutable = try StandIn.build(in: directory.path)
         let standIn = try ChildProcess(
@@ -50,7 +42,7 @@ struct AgentEndToEndTests {
             ]
         )
         // The real VM: QEMU under TCG booting the spinning sector.
-        let vmName = "\(Self.prefix)-tcg"
+        let vmName = "\(EndToEnd.prefix)-tcg"
         let vmUUID = "0c1e5a0e-0000-4000-9000-\(String(format: "%012x", Int.random(in: 0..<(1 << 40))))"
         let vm = try ChildProcess(
             vmName,
@@ -62,7 +54,7 @@ struct AgentEndToEndTests {
             ],
             logFile: directory.path + "/qemu.log"
         )
-        let agent = try AgentUnderTest(env: Self.env, directory: directory.path)
+        let agent = try AgentUnderTest(env: EndToEnd.env, directory: directory.path)
 
         // Both appear, with usage, under their names, UUIDs and vCPU counts.
         try await agent.waitFor("both VMs with a usage in /vms") {
@@ -136,7 +128,7 @@ struct AgentEndToEndTests {
     @Test("a bad configuration stops start-up with exit status 78, naming variable, value and rule")
     func badConfiguration() async throws {
         let directory = try TemporaryDirectory()
-        var env = Self.env
+        var env = EndToEnd.env
         env["CINERGY_RATIO"] = "1.5"
         env["SAMPLE_INTERVAL"] = "nan"
         let agent = try AgentUnderTest(env: env, directory: directory.path)
@@ -155,16 +147,4 @@ struct AgentEndToEndTests {
         let missingLog = (try? String(contentsOfFile: directory.path + "/missing.log", encoding: .utf8)) ?? ""
         #expect(missingLog.contains("absent.env"), "\(missingLog)")
     }
-}
-
-/// A temporary directory removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("cinergy-e2e-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

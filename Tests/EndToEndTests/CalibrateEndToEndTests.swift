@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 

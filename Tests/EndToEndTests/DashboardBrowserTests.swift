@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -17,15 +18,15 @@ struct DashboardBrowserTests {
         let directory = try TemporaryDirectory()
 
         // Two stand-in QEMUs: one busy, one idle whose name is full of HTML-special characters.
-        let busyName = "\(AgentEndToEndTests.prefix)-dash"
-        let trickyName = "\(AgentEndToEndTests.prefix)-<b>&\"x\"-é"
+        let busyName = "\(EndToEnd.prefix)-dash"
+        let trickyName = "\(EndToEnd.prefix)-<b>&\"x\"-é"
         let executable = try StandIn.build(in: directory.path)
         let busy = try ChildProcess(busyName, executable: executable, arguments: Self.qemuArguments(name: busyName))
         let tricky = try ChildProcess(
             trickyName, executable: executable, arguments: Self.qemuArguments(name: trickyName),
             environment: ["CINERGY_STANDIN_IDLE": "1"]
         )
-        let agent = try AgentUnderTest(env: AgentEndToEndTests.env, directory: directory.path)
+        let agent = try AgentUnderTest(env: EndToEnd.env, directory: directory.path)
         try await agent.waitFor("both stand-ins with a usage in /vms") {
             let vms = await agent.vms()
             return [busyName, trickyName].allSatisfy { name in
@@ -83,7 +84,7 @@ struct DashboardBrowserTests {
         let chromium = try #require(Kernel.which("chromium"), "chromium is not installed: run `make test`")
         let directory = try TemporaryDirectory()
         try "dashboard-test-token-\(UUID().uuidString)".write(toFile: directory.path + "/token", atomically: true, encoding: .utf8)
-        var env = AgentEndToEndTests.env
+        var env = EndToEnd.env
         env["AUTH_TOKEN_FILE"] = directory.path + "/token"
         let agent = try AgentUnderTest(env: env, directory: directory.path)
         try await agent.waitFor("/health to answer") { (try? await agent.get("/health"))?.status == 200 }

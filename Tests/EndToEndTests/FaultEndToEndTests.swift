@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -10,7 +11,7 @@ import Glibc
 @Suite("End to end: faults and churn", .serialized)
 struct FaultEndToEndTests {
     static let soak = ProcessInfo.processInfo.environment["CINERGY_SOAK"] != nil
-    static let prefix = AgentEndToEndTests.prefix + "-fault"
+    static let prefix = EndToEnd.prefix + "-fault"
 
     static func entry(_ agent: AgentUnderTest, _ name: String) async -> [String: Any]? {
         await agent.vms().first { $0["name"] as? String == name }
@@ -20,7 +21,7 @@ struct FaultEndToEndTests {
     func churn() async throws {
         try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
         let directory = try TemporaryDirectory()
-        let agent = try AgentUnderTest(env: LibvirtEndToEndTests.env, directory: directory.path)
+        let agent = try AgentUnderTest(env: EndToEnd.libvirtEnv, directory: directory.path)
         let pid = agent.child.pid
         let cycles = Self.soak ? 200 : 24
         let workers = 4
@@ -89,7 +90,7 @@ struct FaultEndToEndTests {
         try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
-        let agent = try AgentUnderTest(env: LibvirtEndToEndTests.env, directory: directory.path)
+        let agent = try AgentUnderTest(env: EndToEnd.libvirtEnv, directory: directory.path)
         let spinner = TestDomain(name: "\(Self.prefix)-pause", vcpus: 2, spinning: true)
         let victim = TestDomain(name: "\(Self.prefix)-sigkill", spinning: false)
         for domain in [spinner, victim] {
@@ -143,7 +144,7 @@ struct FaultEndToEndTests {
         try #require(FileManager.default.isWritableFile(atPath: lastPID), "needs root to choose PIDs via \(lastPID)")
         let directory = try TemporaryDirectory()
         let standIn = try StandIn.build(in: directory.path)
-        var env = AgentEndToEndTests.env
+        var env = EndToEnd.env
         env["LIBVIRT_URI"] = "none"
         let agent = try AgentUnderTest(env: env, directory: directory.path)
         func spawn(_ name: String, reusing pid: pid_t?) throws -> ChildProcess {

@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -23,15 +24,15 @@ struct LeastPrivilegeEndToEndTests {
         // nobody must be able to read the env file (and nothing else of ours).
         chmod(directory.path, 0o755)
         let janitor = DomainJanitor()
-        let domain = TestDomain(name: "\(AgentEndToEndTests.prefix)-nobody-lv", vcpus: 2, spinning: true)
+        let domain = TestDomain(name: "\(EndToEnd.prefix)-nobody-lv", vcpus: 2, spinning: true)
         janitor.track(domain)
         try await domain.create(in: directory.path)
-        let handName = "\(AgentEndToEndTests.prefix)-nobody-hand"
+        let handName = "\(EndToEnd.prefix)-nobody-hand"
         let standIn = try StandIn.build(in: directory.path)
         let hand = try ChildProcess(handName, executable: standIn, arguments: ["-name", "guest=\(handName)", "-smp", "3"])
 
         let port = Kernel.freeLoopbackPort()
-        var env = LibvirtEndToEndTests.env
+        var env = EndToEnd.libvirtEnv
         env["PORT"] = String(port)
         env["BIND_ADDRESS"] = "127.0.0.1"
         let envFile = directory.path + "/nobody.env"

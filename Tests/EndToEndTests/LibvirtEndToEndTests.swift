@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -10,11 +11,6 @@ import Glibc
 /// destroyed when each test ends.
 @Suite("End to end: real libvirtd and TCG domains", .serialized)
 struct LibvirtEndToEndTests {
-    static let prefix = AgentEndToEndTests.prefix + "-lv"
-    static let env = AgentEndToEndTests.env.merging(["LIBVIRT_URI": "qemu:///system"]) { $1 }
-
-    static func uniqueName(_ label: String) -> String { "\(prefix)-\(label)-\(UUID().uuidString.prefix(6).lowercased())" }
-
     static func entry(_ agent: AgentUnderTest, _ name: String) async -> [String: Any]? {
         await agent.vms().first { $0["name"] as? String == name }
     }
@@ -25,7 +21,7 @@ struct LibvirtEndToEndTests {
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
         // No procfs scan and a sample interval far beyond the test: only events can change /vms.
-        var env = Self.env
+        var env = EndToEnd.libvirtEnv
         env["PROCFS_DISCOVERY"] = "false"
         env["SAMPLE_INTERVAL"] = "3600"
         let agent = try AgentUnderTest(env: env, directory: directory.path)
@@ -36,7 +32,7 @@ struct LibvirtEndToEndTests {
             return libvirt["available"] as? Bool == true
         }
 
-        let domain = TestDomain(name: Self.uniqueName("events"), vcpus: 2, spinning: false)
+        let domain = TestDomain(name: EndToEnd.uniqueDomainName("events"), vcpus: 2, spinning: false)
         janitor.track(domain)
         try await domain.create(in: directory.path)
         let created = Kernel.monotonicSeconds()
@@ -72,8 +68,8 @@ struct LibvirtEndToEndTests {
         try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
-        let agent = try AgentUnderTest(env: Self.env, directory: directory.path)
-        let domain = TestDomain(name: Self.uniqueName("spin"), vcpus: 1, spinning: true)
+        let agent = try AgentUnderTest(env: EndToEnd.libvirtEnv, directory: directory.path)
+        let domain = TestDomain(name: EndToEnd.uniqueDomainName("spin"), vcpus: 1, spinning: true)
         janitor.track(domain)
         try await domain.create(in: directory.path)
         try await agent.waitFor("\(domain.name) with a usage") { await Self.entry(agent, domain.name)?["cpu_usage"] is Double }
@@ -87,8 +83,8 @@ struct LibvirtEndToEndTests {
         try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
-        let agent = try AgentUnderTest(env: Self.env, directory: directory.path)
-        let domain = TestDomain(name: Self.uniqueName("hotplug"), vcpus: 1, maximumVcpus: 4, spinning: false)
+        let agent = try AgentUnderTest(env: EndToEnd.libvirtEnv, directory: directory.path)
+        let domain = TestDomain(name: EndToEnd.uniqueDomainName("hotplug"), vcpus: 1, maximumVcpus: 4, spinning: false)
         janitor.track(domain)
         try await domain.create(in: directory.path)
         try await agent.waitFor("\(domain.name) with 1 vCPU") { await Self.entry(agent, domain.name)?["vcpus"] as? Int == 1 }
@@ -106,11 +102,11 @@ struct LibvirtEndToEndTests {
         try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
-        let agent = try AgentUnderTest(env: Self.env, directory: directory.path)
-        let domain = TestDomain(name: Self.uniqueName("managed"), vcpus: 2, spinning: false)
+        let agent = try AgentUnderTest(env: EndToEnd.libvirtEnv, directory: directory.path)
+        let domain = TestDomain(name: EndToEnd.uniqueDomainName("managed"), vcpus: 2, spinning: false)
         janitor.track(domain)
         try await domain.create(in: directory.path)
-        let handName = Self.uniqueName("by-hand")
+        let handName = EndToEnd.uniqueDomainName("by-hand")
         let qemu = try #require(Kernel.which("qemu-system-x86_64"))
         let hand = try ChildProcess(
             handName, executable: qemu,
@@ -129,7 +125,7 @@ struct LibvirtEndToEndTests {
             guard let now = await Self.entry(agent, handName)?["sampled_at"] as? String else { return false }
             return now != firstSample
         }
-        let ours = await agent.vms().filter { ($0["name"] as? String)?.hasPrefix(Self.prefix) == true }
+        let ours = await agent.vms().filter { ($0["name"] as? String)?.hasPrefix(EndToEnd.libvirtPrefix) == true }
         #expect(ours.count == 2, "\(ours)")
         #expect(ours.first { $0["name"] as? String == domain.name }?["source"] as? String == "libvirt")
         let handEntry = ours.first { $0["name"] as? String == handName }
@@ -143,9 +139,9 @@ struct LibvirtEndToEndTests {
         try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
-        let agent = try AgentUnderTest(env: Self.env.merging(["METRICS_NOVA_LABELS": "true"]) { $1 }, directory: directory.path)
+        let agent = try AgentUnderTest(env: EndToEnd.libvirtEnv.merging(["METRICS_NOVA_LABELS": "true"]) { $1 }, directory: directory.path)
         // Nova names the domain instance-XXXXXXXX; the domain UUID is the instance id.
-        let instance = "\(Self.prefix)-instance-0000002a"
+        let instance = "\(EndToEnd.libvirtPrefix)-instance-0000002a"
         let nova = """
             <nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
               <nova:package version="27.1.0"/>
@@ -187,8 +183,8 @@ struct LibvirtEndToEndTests {
         let restarts = FaultEndToEndTests.soak ? 5 : 2
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
-        let agent = try AgentUnderTest(env: Self.env, directory: directory.path)
-        let survivor = TestDomain(name: Self.uniqueName("survivor"), spinning: false)
+        let agent = try AgentUnderTest(env: EndToEnd.libvirtEnv, directory: directory.path)
+        let survivor = TestDomain(name: EndToEnd.uniqueDomainName("survivor"), spinning: false)
         janitor.track(survivor)
         try await survivor.create(in: directory.path)
         try await agent.waitFor("the survivor's energy counter running") {
@@ -210,7 +206,7 @@ struct LibvirtEndToEndTests {
         }
 
         for round in 1...restarts {
-            let victim = TestDomain(name: Self.uniqueName("victim\(round)"), spinning: false)
+            let victim = TestDomain(name: EndToEnd.uniqueDomainName("victim\(round)"), spinning: false)
             janitor.track(victim)
             try await victim.create(in: directory.path)
             try await agent.waitFor("round \(round): the victim from libvirt") {
@@ -230,18 +226,18 @@ struct LibvirtEndToEndTests {
             // Meanwhile a domain's QEMU dies too, and a new domain starts as soon as libvirtd is back.
             kill(pid_t(victimPID), SIGKILL)
             try await LibvirtDaemon.start(arguments: daemonArguments)
-            let newcomer = TestDomain(name: Self.uniqueName("newcomer\(round)"), spinning: false)
+            let newcomer = TestDomain(name: EndToEnd.uniqueDomainName("newcomer\(round)"), spinning: false)
             janitor.track(newcomer)
             try await newcomer.create(in: directory.path)
 
             try await agent.waitFor("round \(round): the registry to equal libvirt's list", seconds: 60) {
                 await watchEnergy()
-                guard await libvirtAvailable() == true, let libvirt = try? await Virsh.runningDomains(prefix: Self.prefix) else { return false }
-                let vms = await agent.vms().filter { ($0["name"] as? String)?.hasPrefix(Self.prefix) == true }
+                guard await libvirtAvailable() == true, let libvirt = try? await Virsh.runningDomains(prefix: EndToEnd.libvirtPrefix) else { return false }
+                let vms = await agent.vms().filter { ($0["name"] as? String)?.hasPrefix(EndToEnd.libvirtPrefix) == true }
                 let names = Set(vms.compactMap { $0["name"] as? String })
                 return names == libvirt && vms.count == libvirt.count && vms.allSatisfy { $0["source"] as? String == "libvirt" }
             }
-            let names = Set(await agent.vms().compactMap { $0["name"] as? String }.filter { $0.hasPrefix(Self.prefix) })
+            let names = Set(await agent.vms().compactMap { $0["name"] as? String }.filter { $0.hasPrefix(EndToEnd.libvirtPrefix) })
             #expect(names.contains(survivor.name) && names.contains(newcomer.name) && !names.contains(victim.name))
             await newcomer.destroy()
         }

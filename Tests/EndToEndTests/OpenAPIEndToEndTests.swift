@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -71,8 +72,8 @@ struct OpenAPIEndToEndTests {
         let directory = try TemporaryDirectory()
         // Two stand-in VMs, one with a name that needs escaping everywhere.
         let standIn = try StandIn.build(in: directory.path)
-        let plainName = "\(AgentEndToEndTests.prefix)-api"
-        let oddName = "\(AgentEndToEndTests.prefix)-ödd <name> & \"quotes\""
+        let plainName = "\(EndToEnd.prefix)-api"
+        let oddName = "\(EndToEnd.prefix)-ödd <name> & \"quotes\""
         var children: [ChildProcess] = []
         for (name, uuid) in [(plainName, "0c1e5a0e-0000-4000-a000-000000000001"), (oddName, nil)] {
             children.append(
@@ -84,7 +85,7 @@ struct OpenAPIEndToEndTests {
                 )
             )
         }
-        var env = AgentEndToEndTests.env
+        var env = EndToEnd.env
         env["LOG_LEVEL"] = "info"
         let agent = try AgentUnderTest(env: env, directory: directory.path)
         try await agent.waitFor("both VMs with a usage") {

@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ struct RobustnessEndToEndTests {
     @Test("malformed, huge, repeated and unknown requests get a 4xx (or a closed connection), never a 5xx")
     func badRequests() async throws {
         let directory = try TemporaryDirectory()
-        let agent = try AgentUnderTest(env: AgentEndToEndTests.env, directory: directory.path)
+        let agent = try AgentUnderTest(env: EndToEnd.env, directory: directory.path)
         try await agent.waitFor("the agent") { (try? await agent.get("/health"))?.status == 200 }
         let port = agent.port
         let huge = String(repeating: "a", count: 200_000)
@@ -53,7 +54,7 @@ struct RobustnessEndToEndTests {
     @Test("a client sending one byte a second blocks nobody; hundreds of idle connections neither, and they cost little")
     func slowAndIdleClients() async throws {
         let directory = try TemporaryDirectory()
-        let agent = try AgentUnderTest(env: AgentEndToEndTests.env, directory: directory.path)
+        let agent = try AgentUnderTest(env: EndToEnd.env, directory: directory.path)
         try await agent.waitFor("the agent") { (try? await agent.get("/health"))?.status == 200 }
         let pid = agent.child.pid
         let baselineRSS = try #require(ProcessResources.residentKiB(pid))
@@ -96,7 +97,7 @@ struct RobustnessEndToEndTests {
     @Test("SIGTERM under load: in-flight requests complete, the agent exits 0 in bounded time")
     func sigtermUnderLoad() async throws {
         let directory = try TemporaryDirectory()
-        let agent = try AgentUnderTest(env: AgentEndToEndTests.env, directory: directory.path)
+        let agent = try AgentUnderTest(env: EndToEnd.env, directory: directory.path)
         try await agent.waitFor("the agent") { (try? await agent.get("/health"))?.status == 200 }
         let port = agent.port
         // Clients on threads of their own (their sockets block) that keep requesting until the

@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -42,12 +43,12 @@ struct SoakLoad {
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
         let standIn = try StandIn.build(in: directory.path)
-        let stableName = "\(AgentEndToEndTests.prefix)-soak-stable"
+        let stableName = "\(EndToEnd.prefix)-soak-stable"
         let stable = try ChildProcess(
             stableName, executable: standIn, arguments: ["-name", "guest=\(stableName)", "-smp", "2"],
             environment: ["CINERGY_STANDIN_IDLE": "1"]
         )
-        var env = LibvirtEndToEndTests.env
+        var env = EndToEnd.libvirtEnv
         env["LOG_LEVEL"] = "warning"
         let agent = try AgentUnderTest(env: env, directory: directory.path)
         try await agent.waitFor("the stable VM with a usage") { await agent.vms().contains { $0["name"] as? String == stableName && $0["cpu_usage"] is Double } }
@@ -57,7 +58,7 @@ struct SoakLoad {
         let churn = Task {
             var cycles = 0
             while !Task.isCancelled {
-                let domain = TestDomain(name: "\(AgentEndToEndTests.prefix)-soak-\(cycles)", spinning: false)
+                let domain = TestDomain(name: "\(EndToEnd.prefix)-soak-\(cycles)", spinning: false)
                 janitor.track(domain)
                 do {
                     try await domain.create(in: path)

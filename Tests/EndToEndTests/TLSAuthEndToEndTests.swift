@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -32,7 +33,7 @@ struct TLSAuthEndToEndTests {
         let tokenFile = directory.path + "/token"
         try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
 
-        var env = AgentEndToEndTests.env
+        var env = EndToEnd.env
         env["TLS_CERTIFICATE_FILE"] = certificate
         env["TLS_KEY_FILE"] = key
         env["AUTH_TOKEN_FILE"] = tokenFile

@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -52,9 +53,9 @@ struct WithoutLibvirtEndToEndTests {
     @Test("with LIBVIRT_URI=none, no libvirt library is mapped into the agent")
     func noLibvirtMapped() async throws {
         let directory = try TemporaryDirectory()
-        let name = "\(AgentEndToEndTests.prefix)-nolibvirt"
+        let name = "\(EndToEnd.prefix)-nolibvirt"
         let standIn = try Self.startStandIn(named: name, in: directory.path)
-        let agent = try AgentUnderTest(env: AgentEndToEndTests.env, directory: directory.path)
+        let agent = try AgentUnderTest(env: EndToEnd.env, directory: directory.path)
         try await agent.waitFor("the stand-in in /vms") {
             await agent.vms().contains { $0["name"] as? String == name && $0["pid"] as? Int == Int(standIn.pid) }
         }
@@ -69,11 +70,11 @@ struct WithoutLibvirtEndToEndTests {
         let unshare = try #require(Kernel.which("unshare"), "unshare (util-linux) is missing")
         let library = try #require(Self.libvirtLibraryPath(), "libvirt.so.0 is not installed: run `make test`")
         let directory = try TemporaryDirectory()
-        let name = "\(AgentEndToEndTests.prefix)-nolibvirt-lib"
+        let name = "\(EndToEnd.prefix)-nolibvirt-lib"
         let standIn = try Self.startStandIn(named: name, in: directory.path)
 
         let port = Kernel.freeLoopbackPort()
-        var env = AgentEndToEndTests.env
+        var env = EndToEnd.env
         env["LIBVIRT_URI"] = "qemu:///system"
         env["PROCFS_DISCOVERY"] = "true"
         env["PORT"] = String(port)

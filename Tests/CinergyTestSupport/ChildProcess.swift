@@ -8,14 +8,14 @@ import Glibc
 ///
 /// Started with `posix_spawn` and a clean signal state (nothing blocked, default handlers): threads
 /// of the test runner block signals, and a child would otherwise inherit that mask and ignore SIGTERM.
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
-    let name: String
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let name: String
     private var exitStatus: Int32?
 
     /// Starts `executable` with `arguments`; its output goes to `logFile` (or nowhere), its error
     /// output there too unless `errorLogFile` names another file.
-    init(
+    public init(
         _ name: String, executable: String, arguments: [String], logFile: String? = nil, errorLogFile: String? = nil,
         environment: [String: String] = [:]
     ) throws {
@@ -57,15 +57,15 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// True until the process has exited (and been reaped).
-    var isRunning: Bool { poll() == nil }
+    public var isRunning: Bool { poll() == nil }
 
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
     }
 
     /// Waits up to `seconds` for the process to exit; returns its exit status (128 + signal when
     /// killed by one), or nil if it still runs.
-    func waitForExit(seconds: Double) async -> Int32? {
+    public func waitForExit(seconds: Double) async -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let status = poll() { return status }
@@ -76,7 +76,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Blocks until the process exits; returns its exit status.
     @discardableResult
-    func waitUntilExit() -> Int32 {
+    public func waitUntilExit() -> Int32 {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -106,10 +106,10 @@ final class ChildProcess: @unchecked Sendable {
 }
 
 /// Kernel facts about a process, read the way the agent is checked against.
-enum Kernel {
+public enum Kernel {
     /// The whole of a /proc file, read until end of file (Foundation's readers stop early on some
     /// of them, such as /proc/PID/maps, whose size reads as 0); nil if it cannot be opened.
-    static func readProcFile(_ path: String) -> String? {
+    public static func readProcFile(_ path: String) -> String? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -125,7 +125,7 @@ enum Kernel {
     }
 
     /// utime + stime of `pid` in clock ticks, from `/proc/PID/stat`.
-    static func cpuTicks(pid: Int32) -> Double? {
+    public static func cpuTicks(pid: Int32) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
         else { return nil }
@@ -134,16 +134,16 @@ enum Kernel {
         return user + system
     }
 
-    static var ticksPerSecond: Double { Double(sysconf(Int32(_SC_CLK_TCK))) }
+    public static var ticksPerSecond: Double { Double(sysconf(Int32(_SC_CLK_TCK))) }
 
-    static func monotonicSeconds() -> Double {
+    public static func monotonicSeconds() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// A TCP port on 127.0.0.1 that nothing listens on right now.
-    static func freeLoopbackPort() -> Int {
+    public static func freeLoopbackPort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -157,7 +157,7 @@ enum Kernel {
     }
 
     /// Finds an executable on PATH.
-    static func which(_ name: String) -> String? {
+    public static func which(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/\(name)"

@@ -5,19 +5,19 @@ import FoundationNetworking
 #endif
 
 /// The real `cinergy` binary, started on a free loopback port with a test env file.
-final class AgentUnderTest: @unchecked Sendable {
-    let port: Int
-    let directory: String
-    let child: ChildProcess
+public final class AgentUnderTest: @unchecked Sendable {
+    public let port: Int
+    public let directory: String
+    public let child: ChildProcess
 
     /// The built binary: `CINERGY_BINARY` (set by `make test`), else the debug build of this checkout.
-    static var binary: String {
+    public static var binary: String {
         if let path = ProcessInfo.processInfo.environment["CINERGY_BINARY"] { return path }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../.build/debug/cinergy").standardized.path
+            .appendingPathComponent("../../.build/debug/cinergy").standardized.path
     }
 
-    init(env: [String: String], directory: String) throws {
+    public init(env: [String: String], directory: String) throws {
         self.directory = directory
         port = Kernel.freeLoopbackPort()
         var values = env
@@ -34,10 +34,10 @@ final class AgentUnderTest: @unchecked Sendable {
         )
     }
 
-    var log: String { (try? String(contentsOfFile: directory + "/agent.log", encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: directory + "/agent.log", encoding: .utf8)) ?? "" }
 
     /// GETs `path` and returns the status and the decoded JSON body.
-    func get(_ path: String) async throws -> (status: Int, json: Any) {
+    public func get(_ path: String) async throws -> (status: Int, json: Any) {
         let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
         var request = URLRequest(url: url)
         request.timeoutInterval = 10
@@ -47,7 +47,7 @@ final class AgentUnderTest: @unchecked Sendable {
     }
 
     /// GETs `path` and returns the status and the body as text.
-    func getText(_ path: String) async throws -> (status: Int, body: String) {
+    public func getText(_ path: String) async throws -> (status: Int, body: String) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.timeoutInterval = 10
         let (data, response) = try await URLSession.shared.data(for: request)
@@ -55,13 +55,13 @@ final class AgentUnderTest: @unchecked Sendable {
     }
 
     /// `GET /vms` as a list of objects; empty while the server is not up yet.
-    func vms() async -> [[String: Any]] {
+    public func vms() async -> [[String: Any]] {
         guard let (status, json) = try? await get("/vms"), status == 200 else { return [] }
         return json as? [[String: Any]] ?? []
     }
 
     /// Polls `condition` every 50 ms until it holds or `seconds` pass.
-    func waitFor(_ what: String, seconds: Double = 30, _ condition: () async -> Bool) async throws {
+    public func waitFor(_ what: String, seconds: Double = 30, _ condition: () async -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if await condition() { return }
@@ -72,7 +72,7 @@ final class AgentUnderTest: @unchecked Sendable {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

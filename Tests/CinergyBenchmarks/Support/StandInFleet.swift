@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ final class StandInFleet {
     let children: [ChildProcess]
 
     /// The name every member's `-name` starts with.
-    var namePrefix: String { "\(AgentEndToEndTests.prefix)-\(label)" }
+    var namePrefix: String { "\(EndToEnd.prefix)-\(label)" }
     var pids: [Int32] { children.map(\.pid) }
     func name(_ index: Int) -> String { "\(namePrefix)\(index)" }
 
@@ -19,7 +20,7 @@ final class StandInFleet {
         self.label = label
         try Self.checkLimits(adding: count)
         let executable = try StandIn.build(in: directory)
-        let prefix = "\(AgentEndToEndTests.prefix)-\(label)"
+        let prefix = "\(EndToEnd.prefix)-\(label)"
         var children: [ChildProcess] = []
         children.reserveCapacity(count)
         for index in 0..<count {

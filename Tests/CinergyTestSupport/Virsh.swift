@@ -5,12 +5,12 @@ import Glibc
 #endif
 
 /// The real libvirtd on `qemu:///system`, driven with `virsh` as an operator would.
-enum Virsh {
-    static let uri = "qemu:///system"
+public enum Virsh {
+    public static let uri = "qemu:///system"
 
     /// Runs `virsh -c qemu:///system ARGS`; returns its exit status and output.
     @discardableResult
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    public static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("cinergy-virsh-\(UUID().uuidString).log").path
         defer { try? FileManager.default.removeItem(atPath: log) }
         guard let virsh = Kernel.which("virsh") else { throw TestFailure("virsh is not installed: run `make test`") }
@@ -21,20 +21,20 @@ enum Virsh {
 
     /// Like `run`, but a non-zero status is an error.
     @discardableResult
-    static func check(_ arguments: [String]) async throws -> String {
+    public static func check(_ arguments: [String]) async throws -> String {
         let (status, output) = try await run(arguments)
         guard status == 0 else { throw TestFailure("virsh \(arguments.joined(separator: " ")) failed (\(status)): \(output)") }
         return output
     }
 
     /// Names of the running domains that start with `prefix`.
-    static func runningDomains(prefix: String) async throws -> Set<String> {
+    public static func runningDomains(prefix: String) async throws -> Set<String> {
         let output = try await check(["list", "--name"])
         return Set(output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix(prefix) })
     }
 
     /// libvirt's own `cpu.time` of a domain, in nanoseconds.
-    static func cpuTimeNanoseconds(_ name: String) async throws -> Double {
+    public static func cpuTimeNanoseconds(_ name: String) async throws -> Double {
         let output = try await check(["domstats", name, "--cpu-total"])
         for line in output.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -44,23 +44,23 @@ enum Virsh {
     }
 
     /// Is libvirtd answering?
-    static func isUp() async -> Bool {
+    public static func isUp() async -> Bool {
         (try? await run(["version"]))?.status == 0
     }
 }
 
 /// A tiny transient libvirt domain: `<domain type='qemu'>` (TCG), 32 MiB, booting a floppy whose
 /// boot sector spins (`jmp $`, one host core busy) or halts (idle).
-struct TestDomain {
-    let name: String
-    let uuid: String
-    let vcpus: Int
-    let maximumVcpus: Int
-    let spinning: Bool
+public struct TestDomain: Sendable {
+    public let name: String
+    public let uuid: String
+    public let vcpus: Int
+    public let maximumVcpus: Int
+    public let spinning: Bool
     /// Elements for the domain's `<metadata>`, such as Nova's `<nova:instance>`.
-    let metadata: String?
+    public let metadata: String?
 
-    init(name: String, vcpus: Int = 1, maximumVcpus: Int? = nil, spinning: Bool = true, metadata: String? = nil) {
+    public init(name: String, vcpus: Int = 1, maximumVcpus: Int? = nil, spinning: Bool = true, metadata: String? = nil) {
         self.name = name
         self.uuid = UUID().uuidString.lowercased()
         self.vcpus = vcpus
@@ -70,7 +70,7 @@ struct TestDomain {
     }
 
     /// Writes the boot image and the XML into `directory`, then `virsh create`s the domain.
-    func create(in directory: String) async throws {
+    public func create(in directory: String) async throws {
         var sector = [UInt8](repeating: 0, count: 512)
         let code: [UInt8] = spinning ? [0xEB, 0xFE] : [0xF4, 0xEB, 0xFD]
         sector.replaceSubrange(0..<code.count, with: code)
@@ -102,17 +102,19 @@ struct TestDomain {
     }
 
     /// Destroys the domain if it still runs (transient domains then vanish).
-    func destroy() async {
+    public func destroy() async {
         _ = try? await Virsh.run(["destroy", name])
     }
 }
 
 /// Domains a test created, destroyed when the test ends however it ends.
-final class DomainJanitor: @unchecked Sendable {
+public final class DomainJanitor: @unchecked Sendable {
     private var names: [String] = []
     private let lock = NSLock()
 
-    func track(_ domain: TestDomain) {
+    public init() {}
+
+    public func track(_ domain: TestDomain) {
         lock.lock()
         names.append(domain.name)
         lock.unlock()

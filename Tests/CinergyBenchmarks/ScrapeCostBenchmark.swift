@@ -1,12 +1,12 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
 /// Item 3 of the benchmarks: what a Prometheus scrape costs. `GET /metrics` with 1,000 stand-in
 /// VMs (time, bytes, CPU), and on 10 real TCG domains our `/metrics` against
 /// `prometheus-libvirt-exporter` scraping the same domains (latency, and CPU per scrape: the
-/// exporter's and libvirtd's together). A measurement, not a test: runs only with `CINERGY_BENCH`
-/// set (see docs/BENCHMARKS.md).
-@Suite("Benchmark: scrape cost", .serialized, .enabled(if: Bench.isEnabled))
+/// exporter's and libvirtd's together). A measurement, not a test (see docs/BENCHMARKS.md).
+@Suite("Benchmark: scrape cost", .serialized)
 struct ScrapeCostBenchmark {
     /// The figures of one scraped server, one value per run.
     struct Figures {

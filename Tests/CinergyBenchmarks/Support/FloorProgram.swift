@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 
 /// The bare floor of sampling: a small C program that keeps `/proc/PID/stat` of each given process

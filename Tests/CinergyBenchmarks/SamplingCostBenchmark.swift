@@ -1,11 +1,12 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
 /// Item 1 of the benchmarks: what sampling costs the agent, per VM and per sample, against the
 /// bare floor (one `pread` of `/proc/PID/stat` per VM from a C program), and its resident memory,
 /// with 10, 100 and 1,000 idle stand-in QEMUs on the procfs path and 10 real TCG domains on the
-/// libvirt path. A measurement, not a test: runs only with `CINERGY_BENCH` set (see docs/BENCHMARKS.md).
-@Suite("Benchmark: sampling cost", .serialized, .enabled(if: Bench.isEnabled))
+/// libvirt path. A measurement, not a test (see docs/BENCHMARKS.md).
+@Suite("Benchmark: sampling cost", .serialized)
 struct SamplingCostBenchmark {
     /// Figures of one configuration, one value per run.
     struct Figures {

@@ -1,10 +1,11 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
 /// Item 4 of the benchmarks (with FreshnessMeasurement): time from exec of the agent to its first
-/// 200 on `/health`, polled every 2 ms on a fresh connection. A measurement, not a test: runs only
-/// with `CINERGY_BENCH` set (see docs/BENCHMARKS.md).
-@Suite("Benchmark: start-up time", .serialized, .enabled(if: Bench.isEnabled))
+/// 200 on `/health`, polled every 2 ms on a fresh connection. A measurement, not a test (see
+/// docs/BENCHMARKS.md).
+@Suite("Benchmark: start-up time", .serialized)
 struct StartupBenchmark {
     static let starts = 10
 

@@ -6,14 +6,14 @@ import Foundation
 /// RAPL `energy_uj` (wrapping at a small `max_energy_range_uj`, so wraps happen within seconds)
 /// or rewrites a hwmon `power1_average`. Files are replaced by rename, as a reader must never see
 /// half a number.
-enum StandInMeter {
+public enum StandInMeter {
     /// The known curve, as the tests check it.
-    static func watts(atLoad load: Double) -> Double { 40 + 0.9 * load - 0.002 * load * load }
+    public static func watts(atLoad load: Double) -> Double { 40 + 0.9 * load - 0.002 * load * load }
 
     /// Where energy_uj wraps in the RAPL fixture: 300 J, a wrap every 3 to 7 s at 40 to 110 W.
-    static let maxEnergyRangeMicrojoules: UInt64 = 300_000_000
+    public static let maxEnergyRangeMicrojoules: UInt64 = 300_000_000
 
-    static let source = #"""
+    public static let source = #"""
         #include <stdio.h>
         #include <stdlib.h>
         #include <string.h>
@@ -85,14 +85,14 @@ enum StandInMeter {
         """#
 
     /// Compiles the stand-in meter into `directory`.
-    static func build(in directory: String) throws -> String {
+    public static func build(in directory: String) throws -> String {
         try CProgram.build(source, named: "cinergy-e2e-meter", in: directory, flags: ["-O2"], what: "the stand-in meter")
     }
 
     /// Lays out a RAPL tree like the kernel's under `root`: `class/powercap/intel-rapl:0` (package-0)
     /// with a sub-zone `intel-rapl:0:0` (core, never to be added) and the `intel-rapl` control type.
     /// Returns the path of the package's energy_uj.
-    static func makeRAPLTree(at root: String) throws -> String {
+    public static func makeRAPLTree(at root: String) throws -> String {
         let powercap = root + "/class/powercap"
         let package = powercap + "/intel-rapl:0"
         let core = powercap + "/intel-rapl:0:0"
@@ -110,7 +110,7 @@ enum StandInMeter {
 
     /// Lays out a hwmon tree under `root`: `class/hwmon/hwmon0` (coretemp, no power) and
     /// `class/hwmon/hwmon1` (power_meter with power1_average). Returns the power1_average path.
-    static func makeHwmonTree(at root: String) throws -> String {
+    public static func makeHwmonTree(at root: String) throws -> String {
         let hwmon = root + "/class/hwmon"
         for directory in [hwmon + "/hwmon0", hwmon + "/hwmon1"] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

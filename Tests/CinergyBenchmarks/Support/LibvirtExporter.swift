@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -46,14 +47,14 @@ extension AgentUnderTest {
 /// Idle TCG domains for the benchmarks on the libvirt path.
 enum BenchDomains {
     /// The name every benchmark domain starts with.
-    static let prefix = LibvirtEndToEndTests.prefix + "-bench"
+    static let prefix = EndToEnd.libvirtPrefix + "-bench"
 
     /// Creates `count` idle domains (a halting boot sector), tracked by `janitor`.
     static func create(count: Int, in directory: String, janitor: DomainJanitor) async throws -> [TestDomain] {
         guard await Virsh.isUp() else { throw TestFailure("libvirtd is not running on qemu:///system: run `make libvirtd`") }
         var domains: [TestDomain] = []
         for index in 0..<count {
-            let domain = TestDomain(name: LibvirtEndToEndTests.uniqueName("bench\(index)"), spinning: false)
+            let domain = TestDomain(name: EndToEnd.uniqueDomainName("bench\(index)"), spinning: false)
             janitor.track(domain)
             try await domain.create(in: directory)
             domains.append(domain)

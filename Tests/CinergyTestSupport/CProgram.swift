@@ -1,10 +1,10 @@
 import Foundation
 
 /// Small C programs the end-to-end tests and benchmarks compile on the spot.
-enum CProgram {
+public enum CProgram {
     /// Compiles `source` with the first of cc, clang and gcc on PATH into `directory/name` and
     /// returns the binary's path; `what` names the program in errors.
-    static func build(_ source: String, named name: String, in directory: String, flags: [String], what: String) throws -> String {
+    public static func build(_ source: String, named name: String, in directory: String, flags: [String], what: String) throws -> String {
         guard let compiler = ["cc", "clang", "gcc"].lazy.compactMap(Kernel.which).first else {
             throw TestFailure("no C compiler (cc, clang or gcc) on PATH to build \(what)")
         }

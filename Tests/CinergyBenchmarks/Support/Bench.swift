@@ -1,10 +1,12 @@
+import CinergyTestSupport
 import Foundation
 
 /// Settings and the results file shared by the benchmark suites that `make bench` runs.
 ///
-/// The suites are measurements, not tests: they run only with `CINERGY_BENCH` set, fail only when
-/// the harness itself breaks (a tool missing, the agent not answering), and record whether each
-/// target is met instead of asserting it. Knobs, all optional:
+/// The suites are measurements, not tests: they live in a target of their own (CinergyBenchmarks),
+/// which `make test` skips; they fail only when the harness itself breaks (a tool missing, the
+/// agent not answering), and record whether each target is met instead of asserting it. Knobs, all
+/// optional:
 ///
 /// - `CINERGY_BENCH_OUTPUT`: directory the summary rows and per-run details are written to.
 /// - `CINERGY_BENCH_RUNS`: runs per figure, whose median is reported (default 3).
@@ -13,8 +15,6 @@ import Foundation
 /// - `CINERGY_BENCH_WRK_SECONDS`: duration of each wrk run (default 10).
 enum Bench {
     static let environment = ProcessInfo.processInfo.environment
-
-    static var isEnabled: Bool { environment["CINERGY_BENCH"] != nil }
 
     static var runs: Int { max(1, Int(environment["CINERGY_BENCH_RUNS"] ?? "") ?? 3) }
 
@@ -29,7 +29,7 @@ enum Bench {
 
     /// The agent's settings in every benchmark: the end-to-end model, the production log level.
     static var agentEnv: [String: String] {
-        AgentEndToEndTests.env.merging(["LOG_LEVEL": "info", "SAMPLE_INTERVAL": "1"]) { $1 }
+        EndToEnd.env.merging(["LOG_LEVEL": "info", "SAMPLE_INTERVAL": "1"]) { $1 }
     }
 
     /// Runs `body` again, up to `attempts` times in all, when it throws: on a shared machine

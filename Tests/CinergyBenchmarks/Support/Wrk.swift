@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 
 /// `wrk`, the HTTP load generator (Debian package `wrk`), and what it reports.

@@ -1,10 +1,11 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
 /// Measures how long a domain start or stop takes to show in the REST answer, on the libvirt event
-/// path and on the procfs-only path. A measurement, not a test: it runs only with
-/// `CINERGY_MEASURE=1` (see docs/BENCHMARKS.md) and asserts nothing about speed.
-@Suite("Freshness measurement", .serialized, .enabled(if: ProcessInfo.processInfo.environment["CINERGY_MEASURE"] != nil))
+/// path and on the procfs-only path. A measurement, not a test (see docs/BENCHMARKS.md):
+/// it asserts nothing about speed.
+@Suite("Freshness measurement", .serialized)
 struct FreshnessMeasurement {
     static let cycles = Int(ProcessInfo.processInfo.environment["CINERGY_MEASURE_CYCLES"] ?? "") ?? 20
 
@@ -44,8 +45,8 @@ struct FreshnessMeasurement {
         if let path = ProcessInfo.processInfo.environment["CINERGY_MEASURE_OUTPUT"] {
             try report.write(toFile: path, atomically: true, encoding: .utf8)
         }
-        // Under `make bench`, also a part of the benchmark summary.
-        if Bench.isEnabled { try Bench.record("4-freshness", rows: rows, details: report) }
+        // Also a part of the benchmark summary (written with `CINERGY_BENCH_OUTPUT`, as by `make bench`).
+        try Bench.record("4-freshness", rows: rows, details: report)
     }
 
     static func line(_ label: String, _ values: [Double]) -> String {
@@ -59,7 +60,7 @@ struct FreshnessMeasurement {
     static func run(overrides: [String: String]) async throws -> Figures {
         let directory = try TemporaryDirectory()
         let janitor = DomainJanitor()
-        let env = LibvirtEndToEndTests.env.merging(overrides) { $1 }
+        let env = EndToEnd.libvirtEnv.merging(overrides) { $1 }
         let agent = try AgentUnderTest(env: env, directory: directory.path)
         try await agent.waitFor("the agent") { (try? await agent.get("/health"))?.status == 200 }
         try await Task.sleep(for: .seconds(2))  // let the libvirt connection come up
@@ -74,7 +75,7 @@ struct FreshnessMeasurement {
             throw TestFailure("timed out")
         }
         for cycle in 0..<cycles {
-            let domain = TestDomain(name: LibvirtEndToEndTests.uniqueName("fresh\(cycle)"), spinning: false)
+            let domain = TestDomain(name: EndToEnd.uniqueDomainName("fresh\(cycle)"), spinning: false)
             janitor.track(domain)
             // A random pause, so that commands do not fall in step with the sampling rounds.
             try await Task.sleep(for: .milliseconds(Int.random(in: 0..<1000)))

@@ -1,11 +1,12 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
 /// Item 2 of the benchmarks: requests per second and p50/p99 latency of `GET /power?vm=` and
 /// `GET /vms` with 100 VMs, under `wrk` on loopback, against nginx serving the very same bodies as
-/// static files with the same wrk settings, in the same run. A measurement, not a test: runs only
-/// with `CINERGY_BENCH` set (see docs/BENCHMARKS.md).
-@Suite("Benchmark: HTTP throughput and latency", .serialized, .enabled(if: Bench.isEnabled))
+/// static files with the same wrk settings, in the same run. A measurement, not a test (see
+/// docs/BENCHMARKS.md).
+@Suite("Benchmark: HTTP throughput and latency", .serialized)
 struct HTTPThroughputBenchmark {
     static let threads = 2
     static let connections = 64

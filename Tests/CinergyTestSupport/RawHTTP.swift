@@ -6,10 +6,10 @@ import Glibc
 
 /// A plain TCP connection to the agent, for requests no HTTP client library would send.
 /// Used by one task at a time.
-final class RawConnection: @unchecked Sendable {
-    let fd: Int32
+public final class RawConnection: @unchecked Sendable {
+    public let fd: Int32
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -29,7 +29,7 @@ final class RawConnection: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    func send(_ bytes: [UInt8]) {
+    public func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -38,11 +38,11 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
-    func send(_ text: String) { send(Array(text.utf8)) }
+    public func send(_ text: String) { send(Array(text.utf8)) }
 
     /// Reads until the server closes or a whole response (head plus Content-Length body) arrived.
     /// Returns the status code, or nil when the server closed without answering.
-    func readStatus() -> (status: Int?, head: String) {
+    public func readStatus() -> (status: Int?, head: String) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -64,7 +64,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Sends a whole request and reads the answer.
-    static func request(port: Int, _ raw: String) throws -> (status: Int?, head: String) {
+    public static func request(port: Int, _ raw: String) throws -> (status: Int?, head: String) {
         let connection = try RawConnection(port: port)
         connection.send(raw)
         return connection.readStatus()
@@ -72,22 +72,22 @@ final class RawConnection: @unchecked Sendable {
 }
 
 /// What the kernel says about a process's resources.
-enum ProcessResources {
+public enum ProcessResources {
     /// Resident memory in KiB (`VmRSS` of /proc/PID/status).
-    static func residentKiB(_ pid: pid_t) -> Int? {
+    public static func residentKiB(_ pid: pid_t) -> Int? {
         field("VmRSS", pid: pid)
     }
 
-    static func threads(_ pid: pid_t) -> Int? {
+    public static func threads(_ pid: pid_t) -> Int? {
         field("Threads", pid: pid)
     }
 
-    static func openFiles(_ pid: pid_t) -> Int? {
+    public static func openFiles(_ pid: pid_t) -> Int? {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count
     }
 
     /// Open sockets (listening, connected, and libvirt's), from the links in /proc/PID/fd.
-    static func openSockets(_ pid: pid_t) -> Int? {
+    public static func openSockets(_ pid: pid_t) -> Int? {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return nil }
         return entries.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) ?? "").hasPrefix("socket:") }.count
     }
