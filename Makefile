@@ -41,7 +41,7 @@ trap cleanup EXIT
 endef
 
 # The unit-test targets: no root, no libvirtd (libvirt on test:///default), no network.
-UNIT_TESTS := CinergyCoreTests|CinergyAgentTests|CinergyLibvirtTests
+UNIT_TESTS := CinergyCoreTests|CinergyAgentTests|CinergyLibvirtTests|CinergyMeterTests|CinergyCalibrationTests
 
 .PHONY: help deps test-deps install-packages libvirtd venv build build-tests release run check test soak demo install uninstall bench-tools bench clean
 

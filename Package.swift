@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "CinergyCore",
                 "CinergyLibvirt",
+                "CinergyMeter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

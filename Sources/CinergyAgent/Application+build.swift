@@ -11,8 +11,10 @@ import NIOCore
 public func buildRouter(
     configuration: AgentConfiguration,
     registry: VMRegistry,
+    hostMonitor: HostPowerMonitor? = nil,
     startedAtUnixSeconds: Double = SystemClock.unixSeconds()
 ) -> Router<BasicRequestContext> {
+    let hostMonitor = hostMonitor ?? configuration.hostPowerMonitor()
     let requests = RequestCounter()
     // The route table: every endpoint of the API, once.
     var endpoints: [Endpoint<BasicRequestContext>] = []
@@ -20,13 +22,17 @@ public func buildRouter(
         .endpoints
     endpoints += VMRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
     endpoints += HistoryRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
-    endpoints += MetricsRoutes(registry: registry, configuration: configuration, requests: requests).endpoints
+    endpoints += MetricsRoutes(registry: registry, configuration: configuration, requests: requests, hostMonitor: hostMonitor).endpoints
+    endpoints += HostRoutes(
+        registry: registry, powerModel: configuration.powerModel, monitor: hostMonitor, meterConfigured: configuration.hostMeterConfigured
+    ).endpoints
     endpoints += DashboardRoutes().endpoints
     endpoints += OpenAPIRoutes().endpoints
     endpoints += HealthRoutes(
         registry: registry,
         sampleIntervalSeconds: configuration.sampleIntervalSeconds,
-        startedAtUnixSeconds: startedAtUnixSeconds
+        startedAtUnixSeconds: startedAtUnixSeconds,
+        hostMonitor: configuration.hostMeterConfigured ? hostMonitor : nil
     ).endpoints
     let routes = endpoints.allowedMethods()
     let router = Router(context: BasicRequestContext.self)
@@ -60,6 +66,22 @@ public func buildApplication(
         logger: logger
     )
     var services: [any Service] = [sampler]
+    let hostMonitor = configuration.hostPowerMonitor()
+    if configuration.hostMeterConfigured {
+        services.append(
+            HostMeterService(
+                configuration: .init(
+                    choice: configuration.hostMeter,
+                    sysfsRoot: configuration.sysfsRoot,
+                    procRoot: configuration.procRoot,
+                    intervalSeconds: max(1, configuration.sampleIntervalSeconds)
+                ),
+                monitor: hostMonitor,
+                model: configuration.powerModel,
+                logger: logger
+            )
+        )
+    }
     if let uri = configuration.libvirtURI {
         services.append(
             LibvirtSource(
@@ -88,7 +110,7 @@ public func buildApplication(
         server = try .tls(.http1(configuration: http1), tlsConfiguration: tlsConfiguration)
     }
     return Application(
-        router: buildRouter(configuration: configuration, registry: registry),
+        router: buildRouter(configuration: configuration, registry: registry, hostMonitor: hostMonitor),
         server: server,
         configuration: .init(
             address: .hostname(configuration.bindAddress, port: configuration.port),

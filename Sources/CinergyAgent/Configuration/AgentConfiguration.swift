@@ -1,4 +1,5 @@
 public import CinergyCore
+public import CinergyMeter
 public import HummingbirdTLS
 public import Logging
 
@@ -41,6 +42,14 @@ public struct AgentConfiguration: Sendable {
     public var tlsPrivateKey: NIOSSLPrivateKey?
     /// Where procfs is mounted (`PROC_ROOT`).
     public var procRoot: String = ""
+    /// Where sysfs is mounted, for the RAPL and hwmon meters (`SYSFS_ROOT`).
+    public var sysfsRoot: String = ""
+    /// The meter the host's power is read from (`HOST_METER`).
+    public var hostMeter: MeterChoice = .none
+    /// Mean absolute percentage error above which the model is drifting (`MODEL_DRIFT_PERCENT`).
+    public var modelDriftPercent: Double = 15
+    /// Seconds the mean error looks back over (`MODEL_DRIFT_WINDOW`).
+    public var modelDriftWindowSeconds: Double = 600
     /// Least severe log level printed (`LOG_LEVEL`).
     public var logLevel: Logger.Level = .info
 
@@ -94,6 +103,14 @@ public struct AgentConfiguration: Sendable {
     /// Energy and carbon accounting with these settings' models.
     public var accounting: EnergyAccounting {
         EnergyAccounting(power: powerModel, carbon: carbonModel)
+    }
+
+    /// Whether a host meter is to be read (`HOST_METER` is not `none`).
+    public var hostMeterConfigured: Bool { hostMeter != .none }
+
+    /// A monitor of the host's meter against the model, with these settings' drift rule.
+    public func hostPowerMonitor() -> HostPowerMonitor {
+        HostPowerMonitor(configuration: .init(windowSeconds: modelDriftWindowSeconds, driftThresholdPercent: modelDriftPercent))
     }
 
     /// The carbon model these settings describe.

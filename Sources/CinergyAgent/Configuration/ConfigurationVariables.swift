@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyMeter
 import Logging
 import SystemPackage
 
@@ -10,7 +11,7 @@ extension ConfigurationVariable {
     public static let all: [ConfigurationVariable] = [
         .regCoeff, .modelInputMax, .cinergyRatio, .cinergyRatioCoeff, .dcPUE, .emissionFactor, .serverCores, .modelInput,
         .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .authTokenFile,
-        .tlsCertificateFile, .tlsKeyFile, .procRoot, .logLevel,
+        .tlsCertificateFile, .tlsKeyFile, .procRoot, .hostMeter, .sysfsRoot, .modelDriftPercent, .modelDriftWindow, .logLevel,
     ]
 
     /// Checks that involve several variables, run once each variable has been parsed.
@@ -202,6 +203,44 @@ extension ConfigurationVariable {
         default: .value("/proc")
     ) { path, _ in
         SystemFile.isReadableDirectory(.init(path)) ? path : nil
+    }
+
+    public static let hostMeter = ConfigurationVariable(
+        "HOST_METER", \.hostMeter,
+        summary: "The meter the host's measured power is read from, beside the model (`GET /host`): RAPL through powercap (CPU package or platform), hwmon, or the server's wall power over IPMI DCMI (`ipmitool`, read every 10 s at most); `auto` = the first found in that order",
+        rule: "must be none, auto, rapl, hwmon or ipmi",
+        default: .value("none")
+    ) { text, _ in
+        MeterChoice(rawValue: text.lowercased())
+    }
+
+    public static let sysfsRoot = ConfigurationVariable(
+        "SYSFS_ROOT", \.sysfsRoot,
+        summary: "Where sysfs is mounted (the RAPL and hwmon meters are found under it)",
+        rule: "must be a readable directory",
+        default: .value("/sys")
+    ) { path, _ in
+        SystemFile.isReadableDirectory(.init(path)) ? path : nil
+    }
+
+    public static let modelDriftPercent = ConfigurationVariable(
+        "MODEL_DRIFT_PERCENT", \.modelDriftPercent,
+        summary: "Mean absolute error of the model against the meter, over `MODEL_DRIFT_WINDOW`, above which `/health` flags the model as drifting",
+        unit: "percent",
+        rule: "must be a number greater than 0",
+        default: .value("15")
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    public static let modelDriftWindow = ConfigurationVariable(
+        "MODEL_DRIFT_WINDOW", \.modelDriftWindowSeconds,
+        summary: "How far back the model's mean error against the meter looks",
+        unit: "seconds",
+        rule: "must be a number of seconds from 1 to 86400",
+        default: .value("600")
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { (1...86400).contains($0) ? $0 : nil }
     }
 
     public static let logLevel = ConfigurationVariable(

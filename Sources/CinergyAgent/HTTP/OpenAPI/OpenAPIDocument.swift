@@ -97,6 +97,18 @@ enum OpenAPIDocument {
                     application/json:
                       schema: {$ref: '#/components/schemas/Health'}
                 '405': {$ref: '#/components/responses/MethodNotAllowed'}
+          /host:
+            get:
+              summary: The host's load, the model's prediction for it and, with a meter, its measured power
+              operationId: getHost
+              responses:
+                '200':
+                  description: The host beside the model
+                  content:
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Host'}
+                '401': {$ref: '#/components/responses/Unauthorized'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
           /metrics:
             get:
               summary: Prometheus metrics
@@ -181,7 +193,8 @@ enum OpenAPIDocument {
             Power:
               type: object
               required: [vm, cpu_usage, vm_cores, server_cores, cinergy_ratio, static_power_watts, dynamic_power_watts,
-                total_power_watts, uuid, model_input, sampled_at, sample_interval_seconds, energy_joules, carbon_grams]
+                total_power_watts, uuid, model_input, sampled_at, sample_interval_seconds, energy_joules, carbon_grams,
+                host_cpu_usage, extrapolated]
               properties:
                 vm: {type: string}
                 cpu_usage: {type: number, minimum: 0, description: Percent of one host CPU}
@@ -197,6 +210,8 @@ enum OpenAPIDocument {
                 sample_interval_seconds: {type: number, minimum: 0}
                 energy_joules: {type: number, minimum: 0}
                 carbon_grams: {type: number, minimum: 0}
+                host_cpu_usage: {type: number, minimum: 0, maximum: 100, nullable: true, description: Percent of all host CPUs, the load the cinergy ratio was taken at}
+                extrapolated: {type: boolean, description: The model's input lay beyond the range f was fitted on (MODEL_INPUT_MAX)}
             Carbon:
               type: object
               required: [vm, power_watts, pue, emission_factor_gco2_per_kwh, carbon_intensity_gco2_per_hour, uuid,
@@ -264,6 +279,38 @@ enum OpenAPIDocument {
                 last_update_at: {type: string, format: date-time, nullable: true}
                 detail: {type: string, nullable: true}
                 last_error: {type: string, nullable: true}
+            Host:
+              type: object
+              required: [host_cpu_usage, server_cores, model_power_watts, vms_isolated_power_watts, vm_count, sampled_at, meter]
+              properties:
+                host_cpu_usage: {type: number, minimum: 0, maximum: 100, nullable: true, description: Percent of all host CPUs}
+                server_cores: {type: integer, minimum: 1}
+                model_power_watts: {type: number, nullable: true, description: f(host load) for the whole host}
+                vms_isolated_power_watts: {type: number, description: Sum of the VMs' isolated powers (not the host's power)}
+                vm_count: {type: integer, minimum: 0}
+                sampled_at: {type: string, format: date-time, nullable: true}
+                meter:
+                  type: object
+                  nullable: true
+                  required: [kind, measures, available, error, power_watts, host_cpu_usage, model_power_watts,
+                    model_error_percent, mean_absolute_percent_error, window_seconds, readings_in_window, energy_joules,
+                    read_at, drifting, drift_threshold_percent]
+                  properties:
+                    kind: {type: string, enum: [rapl, hwmon, ipmi], nullable: true}
+                    measures: {type: string, nullable: true}
+                    available: {type: boolean}
+                    error: {type: string, nullable: true}
+                    power_watts: {type: number, nullable: true}
+                    host_cpu_usage: {type: number, nullable: true}
+                    model_power_watts: {type: number, nullable: true}
+                    model_error_percent: {type: number, nullable: true}
+                    mean_absolute_percent_error: {type: number, nullable: true, minimum: 0}
+                    window_seconds: {type: number}
+                    readings_in_window: {type: integer, minimum: 0}
+                    energy_joules: {type: number, minimum: 0}
+                    read_at: {type: string, format: date-time, nullable: true}
+                    drifting: {type: boolean}
+                    drift_threshold_percent: {type: number}
             Health:
               type: object
               required: [status, uptime_seconds, vm_count, sample_interval_seconds, last_sample_at,
@@ -280,5 +327,17 @@ enum OpenAPIDocument {
                   properties:
                     procfs: {$ref: '#/components/schemas/Source'}
                     libvirt: {$ref: '#/components/schemas/Source'}
+                model:
+                  type: object
+                  description: Present when HOST_METER names a meter
+                  required: [drifting, mean_absolute_percent_error, drift_threshold_percent, window_seconds, meter, meter_error, advice]
+                  properties:
+                    drifting: {type: boolean}
+                    mean_absolute_percent_error: {type: number, nullable: true}
+                    drift_threshold_percent: {type: number}
+                    window_seconds: {type: number}
+                    meter: {type: string, nullable: true}
+                    meter_error: {type: string, nullable: true}
+                    advice: {type: string, nullable: true}
         """#
 }

@@ -6,6 +6,8 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     let registry: VMRegistry
     let sampleIntervalSeconds: Double
     let startedAtUnixSeconds: Double
+    /// The host meter against the model, when `HOST_METER` names one.
+    var hostMonitor: HostPowerMonitor? = nil
 
     var endpoints: [Endpoint<Context>] {
         [.get("/health") { _, _ in health() }]
@@ -37,6 +39,23 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                         json.field("detail", sourceStatus.detail)
                         json.field("last_error", sourceStatus.lastError)
                     }
+                }
+            }
+            if let hostMonitor {
+                // Whether the model still matches the host's meter (`GET /host` has the figures).
+                let snapshot = hostMonitor.snapshot()
+                json.key("model")
+                json.object { json in
+                    json.field("drifting", snapshot.drifting)
+                    json.field("mean_absolute_percent_error", snapshot.meanAbsolutePercentError)
+                    json.field("drift_threshold_percent", snapshot.configuration.driftThresholdPercent)
+                    json.field("window_seconds", snapshot.configuration.windowSeconds)
+                    json.field("meter", snapshot.meter?.kind)
+                    json.field("meter_error", snapshot.meterError)
+                    json.field(
+                        "advice",
+                        snapshot.drifting ? "the model no longer matches the host's meter: run `cinergy calibrate` to refit it" : nil
+                    )
                 }
             }
         }

@@ -11,6 +11,8 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
     let registry: VMRegistry
     let configuration: AgentConfiguration
     let requests: RequestCounter
+    /// The host meter against the model.
+    let hostMonitor: HostPowerMonitor
 
     var endpoints: [Endpoint<Context>] {
         [.get("/metrics") { _, _ in metrics() }]
@@ -96,6 +98,28 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             out.sample("cinergy_sample_duration_seconds", round.durationSeconds)
             out.family("cinergy_last_sample_timestamp_seconds", type: "gauge", help: "When the last sampling round ended (Unix time).")
             out.sample("cinergy_last_sample_timestamp_seconds", round.finishedAtUnixSeconds)
+        }
+        if let hostLoad = status.lastRound?.hostCPUUsagePercent {
+            out.family("cinergy_host_cpu_usage_ratio", type: "gauge", help: "The host's CPU load over the last sample interval (1 = every CPU busy).")
+            out.sample("cinergy_host_cpu_usage_ratio", hostLoad / 100)
+            out.family("cinergy_host_model_power_watts", type: "gauge", help: "The model's prediction for the whole host at its CPU load, f(host load), in watts.")
+            out.sample("cinergy_host_model_power_watts", model.hostWatts(hostLoadPercent: hostLoad))
+        }
+        if configuration.hostMeterConfigured {
+            let host = hostMonitor.snapshot()
+            if let meter = host.meter, let latest = host.latest {
+                let labels = [("meter", meter.kind)]
+                out.family("cinergy_host_power_watts", type: "gauge", help: "The host's power as its meter measures it, in watts.")
+                out.sample("cinergy_host_power_watts", labels: labels, latest.measuredWatts)
+                out.family("cinergy_host_energy_joules_total", type: "counter", help: "Energy the host's meter measured since the agent started, in joules.")
+                out.sample("cinergy_host_energy_joules_total", labels: labels, host.energyJoules)
+            }
+            if let error = host.meanAbsolutePercentError {
+                out.family("cinergy_host_model_error_percent", type: "gauge", help: "Mean absolute error of the model against the meter over the drift window, in percent.")
+                out.sample("cinergy_host_model_error_percent", error)
+            }
+            out.family("cinergy_host_model_drifting", type: "gauge", help: "1 while the model's error against the host's meter is above MODEL_DRIFT_PERCENT.")
+            out.sample("cinergy_host_model_drifting", host.drifting ? 1 : 0)
         }
         if configuration.libvirtURI != nil {
             out.family("cinergy_libvirt_connected", type: "gauge", help: "1 while the agent is connected to libvirt.")
