@@ -5,7 +5,8 @@ import Foundation
 /// W(load) = 40 + 0.9·load − 0.002·load² plus uniform noise of ±0.5 W, advances a fixture tree's
 /// RAPL `energy_uj` (wrapping at a small `max_energy_range_uj`, so wraps happen within seconds)
 /// or rewrites a hwmon `power1_average`. Files are replaced by rename, as a reader must never see
-/// half a number.
+/// half a number. An optional scale file multiplies the curve, so that a test can change it while
+/// the meter runs.
 public enum StandInMeter {
     /// The known curve, as the tests check it.
     public static func watts(atLoad load: Double) -> Double { 40 + 0.9 * load - 0.002 * load * load }
@@ -50,7 +51,8 @@ public enum StandInMeter {
             return t.tv_sec + t.tv_nsec / 1e9;
         }
 
-        /* usage: cinergy-e2e-meter rapl|hwmon FILE [MAX_RANGE_UJ] */
+        /* usage: cinergy-e2e-meter rapl|hwmon FILE [MAX_RANGE_UJ [SCALE_FILE]]
+           SCALE_FILE, when it exists, holds a factor the curve is multiplied by (re-read every period). */
         int main(int argc, char **argv) {
             if (argc < 3) return 2;
             int rapl = strcmp(argv[1], "rapl") == 0;
@@ -69,7 +71,15 @@ public enum StandInMeter {
                 if (total1 > total0) load = 100.0 * (double)(busy1 - busy0) / (double)(total1 - total0);
                 busy0 = busy1;
                 total0 = total1;
-                double watts = 40 + 0.9 * load - 0.002 * load * load + ((double)rand() / RAND_MAX - 0.5);
+                double scale = 1;
+                if (argc > 4) {
+                    FILE *s = fopen(argv[4], "r");
+                    if (s) {
+                        if (fscanf(s, "%lf", &scale) != 1) scale = 1;
+                        fclose(s);
+                    }
+                }
+                double watts = scale * (40 + 0.9 * load - 0.002 * load * load) + ((double)rand() / RAND_MAX - 0.5);
                 double t = now();
                 if (rapl) {
                     energy += watts * (t - last) * 1e6;
