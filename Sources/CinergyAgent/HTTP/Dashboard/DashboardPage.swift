@@ -1,10 +1,13 @@
 /// The dashboard served at `GET /`: one HTML document with inline CSS and JavaScript that loads
 /// nothing from elsewhere. It polls `GET /vms` and `GET /health` every 2 s, fills its power chart
-/// from `GET /history` once, and asks for a bearer token when the API answers 401.
+/// from `GET /history` once, shows the host (`GET /host`: its load, the model's prediction and, with
+/// a meter, the measured power and the model's drift), and asks for a bearer token when the API
+/// answers 401.
 ///
 /// Hooks for tests: `<table id="vms">` with one `<tr data-vm="NAME">` per VM whose cells carry
 /// `data-field` (the `/vms` key they show), and `<svg id="power-chart">` with one
-/// `<path data-vm="NAME">` per VM. Data only ever reaches the DOM through `textContent` and
+/// `<path data-vm="NAME">` per VM; `<p id="host">` and `<svg id="host-chart">` with
+/// `<path data-series="measured|model">`. Data only ever reaches the DOM through `textContent` and
 /// `setAttribute`, never as markup.
 enum DashboardPage {
     /// The page, its one script element carrying `nonce` (the only script the CSP lets run).
@@ -52,15 +55,16 @@ enum DashboardPage {
           td[data-field="uuid"] { font: 12px ui-monospace, "Liberation Mono", monospace; color: var(--muted); }
           .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 8px; }
           #empty { color: var(--muted); padding: 10px; }
-          #chart-box { border: 1px solid var(--line); border-radius: 6px; padding: 8px 8px 4px; }
-          #power-chart { display: block; width: 100%; height: auto; }
-          #power-chart text { font-size: 11px; fill: var(--muted); }
-          #power-chart .grid { stroke: #eaeef2; }
-          #power-chart .axis { stroke: #afb8c1; }
-          #power-chart path { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
-          #power-chart .none { font-size: 14px; }
-          body.stale #vms, body.stale #chart-box { opacity: .45; }
-          #legend { list-style: none; margin: 6px 0 0; padding: 0 8px; display: flex; flex-wrap: wrap; gap: 4px 18px; }
+          .chart-box { border: 1px solid var(--line); border-radius: 6px; padding: 8px 8px 4px; }
+          svg.chart { display: block; width: 100%; height: auto; }
+          svg.chart text { font-size: 11px; fill: var(--muted); }
+          svg.chart .grid { stroke: #eaeef2; }
+          svg.chart .axis { stroke: #afb8c1; }
+          svg.chart path { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
+          svg.chart .none { font-size: 14px; }
+          body.stale #vms, body.stale .chart-box, body.stale #host { opacity: .45; }
+          .legend { list-style: none; margin: 6px 0 0; padding: 0 8px; display: flex; flex-wrap: wrap; gap: 4px 18px; }
+          #host .drifting { color: var(--bad); font-weight: 600; }
         </style>
         </head>
         <body>
@@ -85,9 +89,15 @@ enum DashboardPage {
         </table>
         <p id="empty" hidden>No VMs found yet.</p>
         <h2>Power per VM (W), last 10 minutes</h2>
-        <div id="chart-box">
-          <svg id="power-chart" viewBox="0 0 1200 300" role="img" aria-label="Power per VM over time"></svg>
-          <ul id="legend"></ul>
+        <div id="chart-box" class="chart-box">
+          <svg id="power-chart" class="chart" viewBox="0 0 1200 300" role="img" aria-label="Power per VM over time"></svg>
+          <ul id="legend" class="legend"></ul>
+        </div>
+        <h2>Host: measured and predicted power (W), last 10 minutes</h2>
+        <p id="host">–</p>
+        <div id="host-box" class="chart-box">
+          <svg id="host-chart" class="chart" viewBox="0 0 1200 240" role="img" aria-label="The host's measured and predicted power over time"></svg>
+          <ul id="host-legend" class="legend"></ul>
         </div>
 
         """#
@@ -102,6 +112,10 @@ enum DashboardPage {
         const $ = (id) => document.getElementById(id);
         const series = new Map();   // key -> {name, color, points: [{t, w}]}, points oldest first
         const rows = new Map();     // key -> <tr>
+        const hostSeries = new Map([
+          ["measured", { name: "measured (meter)", color: "#1a7f37", points: [] }],
+          ["model", { name: "model f(host load)", color: "#8250df", points: [] }],
+        ]);
         let historyLoaded = false;
 
         const keyOf = (vm) => vm.uuid || "name:" + vm.name;
@@ -201,14 +215,16 @@ enum DashboardPage {
           return 10 * magnitude;
         }
 
-        function renderChart() {
-          const chart = $("power-chart"), legend = $("legend");
-          const W = 1200, H = 300, left = 56, right = 36, top = 12, bottom = 28;
+        // Draws `map`'s series into `chart` and `legend`; a series left without points is dropped
+        // unless `keep(key)` says otherwise.
+        function renderChart(chart, legend, map, keep, H, pathAttribute) {
+          const W = 1200, left = 56, right = 36, top = 12, bottom = 28;
+          const series = map;
           let latest = 0;
           for (const s of series.values()) if (s.points.length) latest = Math.max(latest, s.points[s.points.length - 1].t);
           for (const [key, s] of series) {
             s.points = s.points.filter((p) => p.t >= latest - KEEP_MS);
-            if (!s.points.length && !rows.has(key)) series.delete(key);
+            if (!s.points.length && !keep(key)) series.delete(key);
           }
           let earliest = latest, maxW = 0;
           for (const s of series.values()) for (const p of s.points) { earliest = Math.min(earliest, p.t); maxW = Math.max(maxW, p.w); }
@@ -233,10 +249,10 @@ enum DashboardPage {
           if (!latest) svg("text", { class: "none", x: W / 2, y: H / 2, "text-anchor": "middle" }, chart).textContent = "No samples yet";
 
           legend.replaceChildren();
-          for (const s of series.values()) {
+          for (const [key, s] of series) {
             const d = s.points.map((p, i) => (i ? "L" : "M") + x(p.t).toFixed(1) + " " + y(p.w).toFixed(1)).join(" ");
             const path = svg("path", { d, stroke: s.color }, chart);
-            path.dataset.vm = s.name;
+            path.setAttribute(pathAttribute, pathAttribute === "data-vm" ? s.name : key);
             svg("title", {}, path).textContent = s.name;
             const last = s.points[s.points.length - 1];
             if (last) svg("circle", { cx: x(last.t), cy: y(last.w), r: 3, fill: s.color }, chart);
@@ -246,6 +262,39 @@ enum DashboardPage {
             item.append(swatch, s.name + (last ? " \u00b7 " + last.w.toFixed(1) + " W" : ""));
             legend.appendChild(item);
           }
+        }
+
+        const renderVMChart = () => renderChart($("power-chart"), $("legend"), series, (key) => rows.has(key), 300, "data-vm");
+        const renderHostChart = () => renderChart($("host-chart"), $("host-legend"), hostSeries, () => true, 240, "data-series");
+
+        function renderHost(host) {
+          const parts = ["CPU " + fixed(host.host_cpu_usage, 1, " %"), "model " + fixed(host.model_power_watts, 1, " W"),
+            "VMs' isolated power " + fixed(host.vms_isolated_power_watts, 1, " W")];
+          const meter = host.meter;
+          const nodes = [];
+          if (meter) {
+            if (meter.available) {
+              parts.push("measured " + fixed(meter.power_watts, 1, " W") + " (" + meter.kind + ": " + meter.measures + ")");
+              parts.push("error " + fixed(meter.model_error_percent, 1, " %") + " now, " +
+                fixed(meter.mean_absolute_percent_error, 1, " %") + " mean over the last " +
+                (meter.window_seconds >= 120 ? Math.round(meter.window_seconds / 60) + " min" : Math.round(meter.window_seconds) + " s"));
+              addPoint(hostSeries.get("measured"), meter.read_at, meter.power_watts);
+              addPoint(hostSeries.get("model"), meter.read_at, meter.model_power_watts);
+            } else {
+              parts.push("meter unavailable" + (meter.error ? ": " + meter.error : ""));
+            }
+          } else {
+            parts.push("no meter (HOST_METER=none)");
+            addPoint(hostSeries.get("model"), host.sampled_at, host.model_power_watts);
+          }
+          nodes.push(document.createTextNode(parts.join(" \u00b7 ")));
+          if (meter && meter.drifting) {
+            const flag = document.createElement("span");
+            flag.className = "drifting";
+            flag.textContent = " \u00b7 model drifting: run cinergy calibrate";
+            nodes.push(flag);
+          }
+          $("host").replaceChildren(...nodes);
         }
 
         function renderHealth(health) {
@@ -292,7 +341,9 @@ enum DashboardPage {
             const vms = await api("/vms");
             for (const vm of vms) addPoint(seriesFor(keyOf(vm), vm.name), vm.sampled_at, vm.total_power_watts);
             renderTable(vms);
-            renderChart();
+            renderVMChart();
+            renderHost(await api("/host"));
+            renderHostChart();
             $("error").hidden = true;
             $("auth").hidden = true;
             document.body.classList.remove("stale");
@@ -309,7 +360,8 @@ enum DashboardPage {
           $("token").value = "";
           poll();
         });
-        renderChart();
+        renderVMChart();
+        renderHostChart();
         poll();
 
         """#
