@@ -11,8 +11,9 @@ SHELL := /bin/bash
 # Debian packages. To build: libvirt's headers. To test and demo: QEMU, libvirtd and virsh for
 # real VMs, and the clients the tests drive the agent with.
 BUILD_PACKAGES := libvirt-dev
-# prometheus for promtool (the rules' unit tests and `promtool check metrics`); its service is
-# not started by the tests.
+# prometheus for promtool (the rules' unit tests and `promtool check metrics`); the tests never
+# start its server, but on a host booted with systemd its package starts prometheus.service
+# (`systemctl disable --now prometheus prometheus-node-exporter` if you do not want it).
 TEST_PACKAGES := qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients curl procps \
 	openssl python3 python3-venv chromium util-linux prometheus
 # Python tools of the test suite (from PyPI), in a virtual environment under .build.
