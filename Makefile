@@ -1,5 +1,6 @@
 # Cinergy: `make run` serves the agent with the shipped defaults, `make test` runs every test,
-# `make check` the unit tests, `make install` installs it as a systemd service (deploy/README.md).
+# `make check` the unit tests, `make install` installs it as a systemd service from source,
+# `make deb` builds the Debian package (deploy/README.md).
 # `make help` lists every target. They install what they need (Debian packages via apt-get) when
 # it is missing, except `make check`, which needs no root.
 
@@ -10,14 +11,19 @@ SHELL := /bin/bash
 # Debian packages. To build: libvirt's headers. To test and demo: QEMU, libvirtd and virsh for
 # real VMs, and the clients the tests drive the agent with.
 BUILD_PACKAGES := libvirt-dev
+# prometheus for promtool (the rules' unit tests and `promtool check metrics`); the tests never
+# start its server, but on a host booted with systemd its package starts prometheus.service
+# (`systemctl disable --now prometheus prometheus-node-exporter` if you do not want it).
 TEST_PACKAGES := qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients curl procps \
-	openssl python3 python3-venv chromium util-linux stress-ng
+	openssl python3 python3-venv chromium util-linux stress-ng prometheus
 # Python tools of the test suite (from PyPI), in a virtual environment under .build.
 VENV := .build/venv
 PYTHON_TOOLS := schemathesis==4.32.5 openapi-schema-validator==0.9.0 rfc3339-validator pyyaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN = .build/debug/cinergy
 RELEASE_BIN = .build/release/cinergy
+# The man page cinergy(1), generated from the command's help (`make man`).
+MAN_PAGE := .build/man/cinergy.1
 
 # `make install` paths: the binary goes to $(DESTDIR)$(PREFIX)/bin; the unit and the config always
 # go under /etc. DESTDIR stages the tree elsewhere (for a package): no user is created then.
@@ -43,7 +49,7 @@ endef
 # The unit-test targets: no root, no libvirtd (libvirt on test:///default), no network.
 UNIT_TESTS := CinergyCoreTests|CinergyAgentTests|CinergyLibvirtTests|CinergyMeterTests|CinergyCalibrationTests
 
-.PHONY: help deps test-deps install-packages libvirtd venv build build-tests release run check test soak demo install uninstall bench-tools bench clean
+.PHONY: help deps test-deps install-packages libvirtd venv build build-tests release man run check test soak demo install uninstall deb-tools deb bench-tools bench clean
 
 ## List the targets, one line each.
 help:
@@ -114,6 +120,19 @@ build-tests: deps
 release: deps
 	swift build -c release --static-swift-stdlib
 
+## Generate the man page cinergy(1) from the command's own help, into .build/man.
+# swift-argument-parser's GenerateManual plugin (`swift package generate-manual`) on the debug
+# build: the plugin builds every product in the configuration it is given, and in release it
+# would relink .build/release/cinergy without --static-swift-stdlib. The date is the latest
+# changelog entry's, so the page only changes with the command. scripts/man-layout.awk turns the
+# help's plain-text discussion into paragraphs and a list of variables (man warns otherwise).
+man: build
+	@date=$$(date -u -d "$$(sed -n 's/^ -- .*>  //p' deploy/debian/changelog | head -n 1)" +%F)
+	swift package generate-manual --configuration debug --date "$$date"
+	mkdir -p $(dir $(MAN_PAGE))
+	awk -f scripts/man-layout.awk .build/plugins/GenerateManual/outputs/cinergy/cinergy.1 > $(MAN_PAGE)
+	echo "Generated $(MAN_PAGE)"
+
 ## Run the agent with .env (copied from dotenv when absent).
 run: release
 	@[ -f .env ] || { cp dotenv .env; echo "Created .env from dotenv"; }
@@ -131,11 +150,13 @@ check:
 ## Run every test: unit, end-to-end (real libvirtd and QEMU VMs), reliability; not benchmarks.
 # End-to-end tests run the built binary. Test VMs carry the prefix cinergy-e2e-; whatever a
 # crashed run left is removed.
-test: libvirtd venv build-tests
+test: libvirtd venv build-tests deb
 	@prefix=cinergy-e2; prefix="$${prefix}e-"
 	$(E2E_CLEANUP)
 	# One test at a time: the end-to-end tests share the machine's libvirtd, which one of them kills.
-	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" swift test --skip-build --no-parallel --skip CinergyBenchmarks
+	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" \
+	  CINERGY_DEB="$$PWD/$(DEB_DIR)/cinergy_$$(tr -d '[:space:]' < VERSION)_$$(dpkg --print-architecture).deb" \
+	  swift test --skip-build --no-parallel --skip CinergyBenchmarks
 
 ## Run the long reliability forms on the release binary (docs/RELIABILITY.md).
 # 200 churn cycles, 5 libvirtd restarts, and 10 minutes of wrk load on /power, /vms and /metrics
@@ -175,10 +196,12 @@ demo: test-deps build
 	echo "--- GET /vms"; curl -s "http://127.0.0.1:$$port/vms"
 	echo "--- GET /health"; curl -s "http://127.0.0.1:$$port/health"
 
-## Install the release binary, the systemd unit and (when absent) the config, from source.
+## Install the release binary, the man page, the systemd unit and (when absent) the config, from source.
 # Creates the user cinergy. Never overwrites /etc/cinergy/cinergy.env. Does not start anything.
-install: release
+# On a Debian host that is not a build machine, prefer the package (`make deb`, README).
+install: release man
 	@bin="$(DESTDIR)$(PREFIX)/bin/cinergy"
+	man_page="$(DESTDIR)$(PREFIX)/share/man/man1/cinergy.1"
 	unit="$(DESTDIR)$(UNIT_DIR)/cinergy.service"
 	config="$(DESTDIR)$(CONFIG_DIR)/cinergy.env"
 	if [ -z "$(DESTDIR)" ] && ! getent passwd cinergy >/dev/null; then
@@ -190,6 +213,8 @@ install: release
 	fi
 	$(INSTALL_SUDO) install -D -m 0755 $(RELEASE_BIN) "$$bin"
 	echo "Installed $$bin"
+	$(INSTALL_SUDO) install -D -m 0644 $(MAN_PAGE) "$$man_page"
+	echo "Installed $$man_page"
 	# The unit names the binary by its installed path.
 	staged=$$(mktemp); trap 'rm -f "$$staged"' EXIT
 	sed 's|^ExecStart=/usr/local/bin/cinergy |ExecStart=$(PREFIX)/bin/cinergy |' deploy/cinergy.service > "$$staged"
@@ -213,15 +238,30 @@ install: release
 	  echo "After an upgrade: systemctl restart cinergy"
 	fi
 
-## Remove the binary and the unit (stopping the service first); keeps /etc/cinergy and the user.
+## Remove the binary, the man page and the unit (stopping the service first); keeps /etc/cinergy and the user.
 uninstall:
 	@bin="$(DESTDIR)$(PREFIX)/bin/cinergy"
+	man_page="$(DESTDIR)$(PREFIX)/share/man/man1/cinergy.1"
 	unit="$(DESTDIR)$(UNIT_DIR)/cinergy.service"
 	systemd_running=""; [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && systemd_running=yes
 	if [ -n "$$systemd_running" ] && [ -e "$$unit" ]; then $(SUDO) systemctl disable --now cinergy.service || true; fi
-	$(INSTALL_SUDO) rm -f "$$bin" "$$unit"
+	$(INSTALL_SUDO) rm -f "$$bin" "$$man_page" "$$unit"
 	if [ -n "$$systemd_running" ]; then $(SUDO) systemctl daemon-reload; fi
-	echo "Removed $$bin and $$unit; kept $(DESTDIR)$(CONFIG_DIR) and the user cinergy"
+	echo "Removed $$bin, $$man_page and $$unit; kept $(DESTDIR)$(CONFIG_DIR) and the user cinergy"
+
+## Install the tools that build and check the Debian package: dpkg-dev, lintian, adduser.
+DEB_PACKAGES := dpkg-dev lintian adduser binutils
+DEB_DIR := .build/deb
+deb-tools:
+	@$(MAKE) --no-print-directory install-packages PACKAGES_WANTED="$(DEB_PACKAGES)"
+
+## Build the Debian package .build/deb/cinergy_VERSION_ARCH.deb from the release binary.
+# The recipe is scripts/build-deb (stripped binary, unit, conffile, man page, dashboard, rules,
+# maintainer scripts); lintian checks the result. Install with dpkg -i (README).
+deb: deb-tools release man
+	@deb=$$(scripts/build-deb $(RELEASE_BIN) $(MAN_PAGE) $(DEB_DIR))
+	lintian --fail-on error "$$deb"
+	echo "Built $$deb"
 
 ## Install the benchmarks' tools: wrk, nginx and prometheus-libvirt-exporter.
 # Their services are not started (`make bench` runs its own nginx and exporter on free loopback ports).

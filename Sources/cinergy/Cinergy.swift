@@ -10,6 +10,7 @@ struct Cinergy: AsyncParsableCommand {
         commandName: "cinergy",
         abstract: "Serve the isolated power and carbon emissions of this host's QEMU/KVM VMs over HTTP.",
         discussion: Serve.discussion,
+        version: cinergyVersion,
         subcommands: [Serve.self, CalibrateCommand.self, Variables.self],
         defaultSubcommand: Serve.self
     )

@@ -25,7 +25,7 @@ extension ConfigurationVariable {
             return idle < 0
                 ? .invalid(
                     variable: regCoeff.name, value: configuration.coefficients.map { "\($0)" }.joined(separator: ","),
-                    rule: "must give f(0) ≥ 0 (the host's idle power); f(0) = \(idle) W")
+                    rule: "must give f(0) >= 0 (the host's idle power); f(0) = \(idle) W")
                 : nil
         },
         { configuration in
@@ -69,7 +69,7 @@ extension ConfigurationVariable {
 
     public static let cinergyRatioCoeff = ConfigurationVariable(
         "CINERGY_RATIO_COEFF", \.cinergyRatioCoefficients,
-        summary: "Coefficients of the cinergy ratio's curve `r(h)` over the host's CPU load `h` (percent of all CPUs), constant term first; the ratio is clamped to 0…1. Set this or `CINERGY_RATIO`, not both",
+        summary: "Coefficients of the cinergy ratio's curve `r(h)` over the host's CPU load `h` (percent of all CPUs), constant term first; the ratio is clamped to 0 to 1. Set this or `CINERGY_RATIO`, not both",
         rule: "must be a comma-separated list of one or more finite numbers",
         default: .unset(description: "none: the constant `CINERGY_RATIO` applies")
     ) { text, _ -> [Double]?? in
