@@ -35,7 +35,8 @@ public func buildRouter(
         hostMonitor: configuration.hostMeterConfigured ? hostMonitor : nil
     ).endpoints
     let routes = endpoints.allowedMethods()
-    let router = Router(context: BasicRequestContext.self)
+    // HEAD wherever GET is: the GET response's status and headers, no body.
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestCountingMiddleware(counter: requests, routes: Set(routes.keys)))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: JSONErrorMiddleware(routes: routes))

@@ -179,7 +179,7 @@ struct RouteTests {
                 #expect(response.headers[.contentType] == "application/json; charset=utf-8")
                 let message = try Self.json(response.body)["error"] as? String
                 #expect(message?.contains(errorCase.messageContains) == true, "\(message ?? "no message")")
-                if errorCase.status == .methodNotAllowed { #expect(response.headers[.allow] == "GET") }
+                if errorCase.status == .methodNotAllowed { #expect(response.headers[.allow] == "GET, HEAD") }
             }
         }
     }

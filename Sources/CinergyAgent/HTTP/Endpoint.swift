@@ -26,8 +26,9 @@ extension Router {
 }
 
 extension Array {
-    /// Each path of these endpoints with the methods it allows, in the order listed.
+    /// Each path of these endpoints with the methods it allows, in the order listed; `HEAD` is
+    /// allowed wherever `GET` is (the router answers it with the `GET` response's head).
     func allowedMethods<Context>() -> [String: [HTTPRequest.Method]] where Element == Endpoint<Context> {
-        Dictionary(map { ($0.path, [$0.method]) }, uniquingKeysWith: +)
+        Dictionary(map { ($0.path, $0.method == .get ? [.get, .head] : [$0.method]) }, uniquingKeysWith: +)
     }
 }
