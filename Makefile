@@ -49,7 +49,7 @@ endef
 # The unit-test targets: no root, no libvirtd (libvirt on test:///default), no network.
 UNIT_TESTS := CinergyCoreTests|CinergyAgentTests|CinergyLibvirtTests|CinergyMeterTests|CinergyCalibrationTests
 
-.PHONY: help deps test-deps install-packages libvirtd venv build build-tests release man run check test soak demo install uninstall deb-tools deb bench-tools bench clean
+.PHONY: readme-table help deps test-deps install-packages libvirtd venv build build-tests release man run check test soak demo install uninstall deb-tools deb bench-tools bench clean
 
 ## List the targets, one line each.
 help:
@@ -137,6 +137,10 @@ man: build
 run: release
 	@[ -f .env ] || { cp dotenv .env; echo "Created .env from dotenv"; }
 	exec $(RELEASE_BIN)
+
+## Rewrite README.md's configuration table from the variables' table in the code.
+readme-table: build
+	scripts/readme-table $(DEBUG_BIN)
 
 ## Run the unit tests only: no root, no libvirtd, no apt-get.
 # Core, HTTP routes, libvirt on test:///default: about a minute after a build. Needs the build

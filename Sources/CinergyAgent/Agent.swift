@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyMeter
 import Hummingbird
 import Logging
 
@@ -7,9 +8,16 @@ public enum Agent {
     /// Sets up logging at the configured level, logs `warnings`, and serves until shut down.
     public static func run(configuration: AgentConfiguration, warnings: [String] = []) async throws {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
+            switch configuration.logFormat {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = configuration.logLevel
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = configuration.logLevel
+                return handler
+            }
         }
         let logger = Logger(label: "cinergy")
         for warning in warnings { logger.warning("\(warning)") }
@@ -27,6 +35,7 @@ public enum Agent {
                 "procfs_discovery": "\(configuration.procfsDiscovery)",
                 "tls": "\(configuration.tls != nil)",
                 "auth": "\(configuration.authToken != nil ? "bearer token" : "open")",
+                "host_meter": "\(configuration.hostMeter.rawValue)",
             ]
         )
         let app = try buildApplication(configuration: configuration, logger: logger)

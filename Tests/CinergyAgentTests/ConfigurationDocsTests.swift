@@ -16,7 +16,7 @@ struct ConfigurationDocsTests {
     func readmeTable() throws {
         let readme = try Self.text("README.md")
         let table = ConfigurationVariable.markdownTable()
-        #expect(readme.contains(table), "README.md's configuration table differs from `cinergy variables --markdown`:\n\(table)")
+        #expect(readme.contains(table), "README.md's configuration table differs from `cinergy variables --markdown` (`make readme-table` rewrites it):\n\(table)")
         let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `") && $0.contains("` |") }
         let documented = rows.compactMap { row in row.split(separator: "`").dropFirst().first.map(String.init) }
             .filter { $0.allSatisfy { $0.isUppercase || $0 == "_" } && ConfigurationVariable.named($0) != nil }

@@ -156,4 +156,25 @@ struct HostEndToEndTests {
         #expect(status == 78)
         #expect(agent.log.contains("CINERGY_RATIO and CINERGY_RATIO_COEFF"), "\(agent.log)")
     }
+
+    @Test("LOG_FORMAT=json: every line the agent writes is one JSON object, warnings included")
+    func jsonLogs() async throws {
+        let directory = try TemporaryDirectory()
+        // A typo in the env file is a warning at start-up; the meter that cannot be found another.
+        let agent = try AgentUnderTest(
+            env: EndToEnd.env.merging(["LOG_FORMAT": "json", "CINERGY_RATIOO": "0.5", "HOST_METER": "hwmon", "SYSFS_ROOT": directory.path]) { $1 },
+            directory: directory.path
+        )
+        defer { agent.child.signal(SIGKILL) }
+        try await agent.waitFor("the meter's warning in the log") { agent.log.contains("host meter unavailable") }
+        agent.child.signal(SIGTERM)
+        _ = await agent.child.waitForExit(seconds: 30)
+        let lines = agent.log.split(separator: "\n")
+        #expect(lines.count >= 3)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] is String && object?["message"] is String && object?["metadata"] is [String: Any], "\(line)")
+        }
+        #expect(lines.contains { $0.contains("CINERGY_RATIOO") && $0.contains("\"level\":\"warning\"") })
+    }
 }

@@ -52,6 +52,8 @@ public struct AgentConfiguration: Sendable {
     public var modelDriftWindowSeconds: Double = 600
     /// Least severe log level printed (`LOG_LEVEL`).
     public var logLevel: Logger.Level = .info
+    /// How log records are written (`LOG_FORMAT`).
+    public var logFormat: LogFormat = .text
 
     /// Fields as the table's parsers fill them in.
     init() {}
@@ -117,4 +119,12 @@ public struct AgentConfiguration: Sendable {
     public var carbonModel: CarbonModel {
         CarbonModel(pue: pue, emissionFactorGramsPerKilowattHour: emissionFactorGramsPerKilowattHour)
     }
+}
+
+/// How the agent writes its log records on standard error.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// One line of text a record, as swift-log's stream handler writes it.
+    case text
+    /// One JSON object a line: time, level, label, message and metadata.
+    case json
 }

@@ -11,7 +11,7 @@ extension ConfigurationVariable {
     public static let all: [ConfigurationVariable] = [
         .regCoeff, .modelInputMax, .cinergyRatio, .cinergyRatioCoeff, .dcPUE, .emissionFactor, .serverCores, .modelInput,
         .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .authTokenFile,
-        .tlsCertificateFile, .tlsKeyFile, .procRoot, .hostMeter, .sysfsRoot, .modelDriftPercent, .modelDriftWindow, .logLevel,
+        .tlsCertificateFile, .tlsKeyFile, .procRoot, .hostMeter, .sysfsRoot, .modelDriftPercent, .modelDriftWindow, .logLevel, .logFormat,
     ]
 
     /// Checks that involve several variables, run once each variable has been parsed.
@@ -250,5 +250,14 @@ extension ConfigurationVariable {
         default: .value("info")
     ) { text, _ in
         Logger.Level(rawValue: text.lowercased())
+    }
+
+    public static let logFormat = ConfigurationVariable(
+        "LOG_FORMAT", \.logFormat,
+        summary: "How log records are written to stderr: `text` lines, or `json` lines (time, level, label, message, metadata) for journald and log shippers",
+        rule: "must be text or json",
+        default: .value("text")
+    ) { text, _ in
+        LogFormat(rawValue: text.lowercased())
     }
 }
