@@ -9,6 +9,9 @@ public protocol PowerMeter: Sendable {
     var measures: String { get }
     /// Whether readings carry `energyJoules` (true) or `powerWatts` (false).
     var isEnergyCounter: Bool { get }
+    /// How often to read it to follow the power: an energy counter needs a read per interval
+    /// only, a power sensor is sampled through the interval at this spacing.
+    var sampleIntervalSeconds: Double { get }
     /// Takes a reading.
     func read() throws(MeterError) -> MeterReading
 }

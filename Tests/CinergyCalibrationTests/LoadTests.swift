@@ -33,6 +33,7 @@ struct LoadTests {
         var kind: MeterKind { .rapl }
         var measures: String { "a stuck test counter" }
         var isEnergyCounter: Bool { true }
+        var sampleIntervalSeconds: Double { 1 }
         func read() throws(MeterError) -> MeterReading {
             MeterReading(energyJoules: 5, monotonicSeconds: ProcessInfo.processInfo.systemUptime)
         }

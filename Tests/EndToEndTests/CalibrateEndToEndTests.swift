@@ -53,18 +53,25 @@ struct CalibrateEndToEndTests {
 
     /// Checks the recovered curve against the stand-in's at 0, 50 and 100 % where they were
     /// measured, and always at the extremes and middle of the measured range.
-    static func expectCloseToStandIn(_ fragment: String, measured loads: [Double], tolerance: Double, _ what: String) throws {
+    static func expectCloseToStandIn(_ run: Finished, measured loads: [Double], tolerance: Double, _ what: String) throws {
+        let fragment = run.output
         let (coefficients, f) = try model(in: fragment)
         let (low, high) = (loads.min() ?? 0, loads.max() ?? 0)
-        #expect(high - low >= 50, "\(what): the run measured loads from \(low) to \(high) % only (is the machine busy with other work?)")
+        #expect(
+            high - low >= 50,
+            "\(what): the run measured loads from \(low) to \(high) % only (is the machine busy with other work?)\n\(run.errorOutput)")
         #expect(coefficients.count - 1 <= 3, "\(what): degree \(coefficients.count - 1) for a quadratic curve: over-fitted")
         let checkpoints = [0.0, 50, 100].filter { $0 >= low - 2 && $0 <= high + 2 } + [low, (low + high) / 2, high]
         for x in checkpoints {
             let error = abs(f(x) - StandInMeter.watts(atLoad: x)) / StandInMeter.watts(atLoad: x)
-            #expect(error < tolerance, "\(what): f(\(x)) = \(f(x)) W, the stand-in's curve \(StandInMeter.watts(atLoad: x)) W")
+            #expect(
+                error < tolerance,
+                "\(what): f(\(x)) = \(f(x)) W, the stand-in's curve \(StandInMeter.watts(atLoad: x)) W\n\(run.output)\n\(run.errorOutput)")
         }
     }
 
+    /// Five levels: under leave-one-level-out cross-validation a fit of degree d needs d + 2
+    /// levels, so a quadratic needs four, and five let the test see that degree 3 is not chosen.
     static let shortRun = ["--levels", "0,25,50,75,100", "--level-seconds", "4", "--settle-seconds", "1"]
 
     @Test("RAPL stand-in with wrap-around: the real load, the known curve recovered within 3 %, files written")
@@ -93,7 +100,7 @@ struct CalibrateEndToEndTests {
         let loads = try Self.loads(inPoints: points)
         #expect(loads.count >= 15)
         // 25 s at 40 to 110 W is 1,000 to 2,750 J: the 300 J counter wrapped several times.
-        try Self.expectCloseToStandIn(run.output, measured: loads, tolerance: 0.03, "RAPL")
+        try Self.expectCloseToStandIn(run, measured: loads, tolerance: 0.03, "RAPL")
         let maximum = try #require(Self.value("MODEL_INPUT_MAX", in: run.output).flatMap(Double.init))
         #expect(abs(maximum - (loads.max() ?? 0)) < 0.1)
         let updated = try String(contentsOfFile: env, encoding: .utf8)
@@ -124,7 +131,7 @@ struct CalibrateEndToEndTests {
         #expect(meter.isRunning)
         #expect(run.status == 0, "\(run.errorOutput)")
         #expect(run.output.contains("# meter: hwmon: server power as the BMC reports it through ACPI power_meter (hwmon hwmon1 power1_average)"))
-        try Self.expectCloseToStandIn(run.output, measured: try Self.loads(inPoints: points), tolerance: 0.03, "hwmon")
+        try Self.expectCloseToStandIn(run, measured: try Self.loads(inPoints: points), tolerance: 0.03, "hwmon")
     }
 
     /// stress-ng is optional (Debian package stress-ng); without it only the refusal is checked.
@@ -148,13 +155,12 @@ struct CalibrateEndToEndTests {
         }
         let points = directory.path + "/points.csv"
         let run = try await Self.cinergy(
-            ["calibrate", "--sysfs-root", sysfs, "--load-generator", "stress-ng", "--save-points", points,
-             "--levels", "0,50,100", "--level-seconds", "4", "--settle-seconds", "1"],
+            ["calibrate", "--sysfs-root", sysfs, "--load-generator", "stress-ng", "--save-points", points] + Self.shortRun,
             in: directory.path
         )
         #expect(meter.isRunning)
         #expect(run.status == 0, "\(run.errorOutput)")
-        try Self.expectCloseToStandIn(run.output, measured: try Self.loads(inPoints: points), tolerance: 0.05, "stress-ng")
+        try Self.expectCloseToStandIn(run, measured: try Self.loads(inPoints: points), tolerance: 0.05, "stress-ng")
         let leftovers = ProcFSNames.processes(named: "stress-ng")
         #expect(leftovers.isEmpty, "stress-ng processes left running: \(leftovers)")
     }
@@ -181,15 +187,14 @@ struct CalibrateEndToEndTests {
         chmod(bin + "/ipmitool", 0o755)
         let points = directory.path + "/points.csv"
         let run = try await Self.cinergy(
-            ["calibrate", "--sysfs-root", directory.path + "/empty-sys", "--save-points", points,
-             "--levels", "0,50,100", "--level-seconds", "4", "--settle-seconds", "1"],
+            ["calibrate", "--sysfs-root", directory.path + "/empty-sys", "--save-points", points] + Self.shortRun,
             in: directory.path, environment: ["PATH": bin + ":/usr/bin:/bin"]
         )
         #expect(meter.isRunning)
         #expect(run.status == 0, "\(run.errorOutput)")
         #expect(run.output.contains("# meter: ipmi: whole server wall power (IPMI DCMI"), "\(run.output)")
         // Whole watts and a fresh process per reading: a looser tolerance.
-        try Self.expectCloseToStandIn(run.output, measured: try Self.loads(inPoints: points), tolerance: 0.05, "IPMI")
+        try Self.expectCloseToStandIn(run, measured: try Self.loads(inPoints: points), tolerance: 0.05, "IPMI")
     }
 
     /// Tables with known answers: exact polynomials, and a published-style wall power curve.

@@ -61,13 +61,13 @@ public struct CalibrationRun {
                 let secondEnd = min(previousReading.monotonicSeconds + 1, end)
                 var powerSamples: [Double] = []
                 var reading = previousReading
-                // A power meter is sampled through the second (IPMI takes most of a second per
-                // reading); an energy meter is read at its end.
+                // A power meter is sampled through the second (hwmon every 100 ms, IPMI every 250 ms or as
+                // fast as ipmitool answers); an energy meter is read at its end.
                 repeat {
                     if meter.isEnergyCounter {
                         try sleep(secondEnd - monotonicSeconds())
                     } else {
-                        try sleep(min(0.25, secondEnd - monotonicSeconds()))
+                        try sleep(min(meter.sampleIntervalSeconds, secondEnd - monotonicSeconds()))
                     }
                     reading = try read(meter)
                     if let watts = reading.powerWatts { powerSamples.append(watts) }

@@ -15,6 +15,7 @@ public final class HwmonMeter: PowerMeter {
     public var kind: MeterKind { .hwmon }
     public let measures: String
     public var isEnergyCounter: Bool { attribute == "energy1_input" }
+    public var sampleIntervalSeconds: Double { isEnergyCounter ? 1 : 0.1 }
 
     /// The attributes looked for, in order of preference within one hwmon device.
     public static let attributes = ["power1_average", "power1_input", "energy1_input"]

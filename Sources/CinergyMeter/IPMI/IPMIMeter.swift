@@ -10,6 +10,7 @@ public final class IPMIMeter: PowerMeter {
     public var kind: MeterKind { .ipmi }
     public var measures: String { "whole server wall power (IPMI DCMI, the BMC's reading)" }
     public var isEnergyCounter: Bool { false }
+    public var sampleIntervalSeconds: Double { 0.25 }
 
     public static let arguments = ["dcmi", "power", "reading"]
 

@@ -14,6 +14,7 @@ public final class RAPLMeter: PowerMeter {
     public var kind: MeterKind { .rapl }
     public let measures: String
     public var isEnergyCounter: Bool { true }
+    public var sampleIntervalSeconds: Double { 1 }
 
     /// Mean power above which two readings are a jump, not a measurement, in watts per zone.
     public static let implausibleWattsPerDomain = 5_000.0
