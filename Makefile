@@ -118,7 +118,7 @@ build-tests: deps
 # It runs on a host without the Swift toolchain, and loads the system's libvirt0 when LIBVIRT_URI
 # names a libvirt.
 release: deps
-	swift build -c release --static-swift-stdlib
+	swift build -c release --static-swift-stdlib --product cinergy
 
 ## Generate the man page cinergy(1) from the command's own help, into .build/man.
 # swift-argument-parser's GenerateManual plugin (`swift package generate-manual`) on the debug
