@@ -363,7 +363,7 @@ struct CalibrateEndToEndTests {
         let directory = try TemporaryDirectory()
         let run = try await Self.cinergy(["--help"], in: directory.path, seconds: 30)
         #expect(run.status == 0)
-        #expect(run.output.contains("REG_COEFF (--reg-coeff)") && run.output.contains("calibrate"))
+        #expect(run.output.contains("REG_COEFF, --reg-coeff <value>") && run.output.contains("calibrate"))
     }
 }
 
