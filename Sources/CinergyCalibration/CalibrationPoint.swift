@@ -4,9 +4,13 @@ public struct CalibrationPoint: Sendable, Equatable {
     public let loadPercent: Double
     /// The mean power over the same interval, in watts.
     public let watts: Double
+    /// The load level of the run that measured it (its index in the plan); nil for recorded points,
+    /// whose levels are found from their loads.
+    public let level: Int?
 
-    public init(loadPercent: Double, watts: Double) {
+    public init(loadPercent: Double, watts: Double, level: Int? = nil) {
         self.loadPercent = loadPercent
         self.watts = watts
+        self.level = level
     }
 }

@@ -117,3 +117,24 @@ struct FitTests {
         #expect(LeastSquares.fit(x: [0, 1], y: [1, 3], degree: 1)?.coefficients.map { ($0 * 1e9).rounded() / 1e9 } == [1, 2])
     }
 }
+
+@Suite("Load levels of a run")
+struct LoadLevelsTests {
+    @Test("a run's points keep their planned level, however their loads scatter")
+    func plannedLevels() {
+        // Level 1's loads scatter by more than the 1 % gap: by load alone they would be 3 levels.
+        let points = [(0.5, 0), (1.0, 0), (48.0, 1), (50.5, 1), (53.0, 1), (99.0, 2), (99.8, 2)].map {
+            CalibrationPoint(loadPercent: $0.0, watts: 40 + $0.0, level: $0.1)
+        }
+        #expect(LoadLevels.of(points).count == 3)
+        #expect(LoadLevels.group(points.map(\.loadPercent)).count == 5)
+        // Recorded points (no plan) are grouped by their loads.
+        #expect(LoadLevels.of(points.map { CalibrationPoint(loadPercent: $0.loadPercent, watts: $0.watts) }).count == 5)
+    }
+
+    @Test("planned levels a busy host pressed into one load are not counted apart")
+    func busyHost() {
+        let points = [(99.8, 0), (100.0, 1), (100.0, 2)].map { CalibrationPoint(loadPercent: $0.0, watts: 110, level: $0.1) }
+        #expect(LoadLevels.of(points).count == 1)
+    }
+}

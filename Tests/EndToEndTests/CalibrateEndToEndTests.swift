@@ -53,12 +53,15 @@ struct CalibrateEndToEndTests {
 
     /// Checks the recovered curve against the stand-in's at 0, 50 and 100 % where they were
     /// measured, and always at the extremes and middle of the measured range.
-    static func expectCloseToStandIn(_ run: Finished, measured loads: [Double], tolerance: Double, _ what: String) throws {
+    /// `minimumSpread`: the range of loads the run must have measured, in points of percent.
+    static func expectCloseToStandIn(
+        _ run: Finished, measured loads: [Double], tolerance: Double, minimumSpread: Double = 50, _ what: String
+    ) throws {
         let fragment = run.output
         let (coefficients, f) = try model(in: fragment)
         let (low, high) = (loads.min() ?? 0, loads.max() ?? 0)
         #expect(
-            high - low >= 50,
+            high - low >= minimumSpread,
             "\(what): the run measured loads from \(low) to \(high) % only (is the machine busy with other work?)\n\(run.errorOutput)")
         #expect(coefficients.count - 1 <= 3, "\(what): degree \(coefficients.count - 1) for a quadratic curve: over-fitted")
         let checkpoints = [0.0, 50, 100].filter { $0 >= low - 2 && $0 <= high + 2 } + [low, (low + high) / 2, high]
@@ -194,7 +197,9 @@ struct CalibrateEndToEndTests {
         #expect(run.status == 0, "\(run.errorOutput)")
         #expect(run.output.contains("# meter: ipmi: whole server wall power (IPMI DCMI"), "\(run.output)")
         // Whole watts and a fresh process per reading: a looser tolerance.
-        try Self.expectCloseToStandIn(run, measured: try Self.loads(inPoints: points), tolerance: 0.05, "IPMI")
+        // ipmitool is a process spawned four times a second: its own CPU time lifts the quietest
+        // level, so the measured range is narrower than with a sysfs meter.
+        try Self.expectCloseToStandIn(run, measured: try Self.loads(inPoints: points), tolerance: 0.05, minimumSpread: 30, "IPMI")
     }
 
     /// Tables with known answers: exact polynomials, and a published-style wall power curve.

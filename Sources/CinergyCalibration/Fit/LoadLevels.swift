@@ -17,4 +17,25 @@ public enum LoadLevels {
         }
         return (level, current + 1)
     }
+
+    /// The levels of points a run measured at planned levels: each point's planned level, numbered
+    /// from 0 in the order the plan's levels appear. A run's points at one level scatter by a few
+    /// percent of load; grouped by gaps they would pass for several levels, and a fold of the
+    /// cross-validation would hold out part of a level while its neighbours stay in training.
+    public static func planned(_ levels: [Int]) -> (levelOfPoint: [Int], count: Int) {
+        let distinct = Array(Set(levels)).sorted()
+        let number = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+        return (levels.map { number[$0]! }, distinct.count)
+    }
+
+    /// The levels of `points`: planned ones when every point has one and the loads do separate
+    /// into at least that many groups (a busy host can press two planned levels into one load),
+    /// else found from the loads.
+    public static func of(_ points: [CalibrationPoint]) -> (levelOfPoint: [Int], count: Int) {
+        let byLoad = group(points.map(\.loadPercent))
+        let levels = points.compactMap(\.level)
+        guard levels.count == points.count else { return byLoad }
+        let planned = Self.planned(levels)
+        return planned.count <= byLoad.count ? planned : byLoad
+    }
 }

@@ -21,7 +21,7 @@ public struct PolynomialFitter: Sendable {
     public func fit(_ points: [CalibrationPoint]) throws(CalibrationError) -> FitReport {
         let x = points.map(\.loadPercent)
         let y = points.map(\.watts)
-        let (levelOfPoint, levelCount) = LoadLevels.group(x)
+        let (levelOfPoint, levelCount) = LoadLevels.of(points)
         guard levelCount >= Self.minimumLevels else {
             throw .tooFewLevels(found: levelCount, needed: Self.minimumLevels)
         }

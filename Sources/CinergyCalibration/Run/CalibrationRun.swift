@@ -94,7 +94,7 @@ public struct CalibrationRun {
                 guard watts > 0, watts < 100_000 else {
                     throw .meter(.implausible(meter: meterName, detail: "\(NumberFormat.short(watts, 1)) W over one second"))
                 }
-                let point = CalibrationPoint(loadPercent: hostLoad, watts: watts)
+                let point = CalibrationPoint(loadPercent: hostLoad, watts: watts, level: index)
                 levelPoints.append(point)
                 previousCPU = cpu
                 previousReading = reading
