@@ -96,8 +96,8 @@ struct OpenAPIEndToEndTests {
             return [plainName, oddName].allSatisfy { name in vms.contains { $0["name"] as? String == name && $0["cpu_usage"] is Double } }
         }
         try await agent.waitFor("a ledger flush with both VMs") {
-            guard let (_, json) = try? await agent.get("/report"), let rows = (json as? [String: Any])?["rows"] as? [Any] else { return false }
-            return rows.count == 2
+            guard let (_, body) = try? await agent.getText("/report") else { return false }
+            return body.contains(#""vm":"\#(plainName)""#) && body.contains("ödd")
         }
 
         let script = directory.path + "/validate.py"
@@ -121,11 +121,19 @@ struct OpenAPIEndToEndTests {
         #expect(validated == 0, "\(validationLog)")
         #expect(validationLog.contains("\(paths.count) passed, 0 failed"), "\(validationLog)")
 
+        // /energy and /report answer 400 to some schema-valid requests, as issue 13 asks: `from`
+        // after `to`, or a period and step of more than 10,000 points. Only there is a 400 accepted.
+        let config = directory.path + "/schemathesis.toml"
+        try """
+        [[operations]]
+        include-path-regex = "^/(energy|report)$"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404", "503"]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let report = directory.path + "/schemathesis.log"
         let run = try ChildProcess(
             "schemathesis", executable: schemathesis,
             arguments: [
-                "run", "http://127.0.0.1:\(agent.port)/openapi.yaml", "--checks", "all", "--max-examples", FaultEndToEndTests.soak ? "3000" : "1000",
+                "--config-file", config, "run", "http://127.0.0.1:\(agent.port)/openapi.yaml", "--checks", "all", "--max-examples", FaultEndToEndTests.soak ? "3000" : "1000",
                 "--workers", "1", "--request-timeout", "10", "--seed", "1",
             ],
             logFile: report,

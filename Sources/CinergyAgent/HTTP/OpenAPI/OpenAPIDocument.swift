@@ -102,10 +102,10 @@ enum OpenAPIDocument {
                   in: query
                   required: false
                   description: |
-                    Series step: a whole number of minutes, as 15m, 1h, 1d or seconds (3600); default 1h.
-                    Whole hours read hour buckets, anything else minute buckets (kept for
-                    LEDGER_MINUTE_RETENTION_HOURS). At most 10,000 points.
-                  schema: {type: string, minLength: 1}
+                    Series step: 1 to 9999 minutes, hours or days (15m, 1h, 1d); default 1h. Whole
+                    hours read hour buckets, anything else minute buckets (kept for
+                    LEDGER_MINUTE_RETENTION_HOURS). A period and step giving more than 10,000 points is a 400.
+                  schema: {type: string, pattern: '^[1-9][0-9]{0,3}[mhd]$'}
               responses:
                 '200':
                   description: Totals over the period and the series by step
@@ -217,13 +217,13 @@ enum OpenAPIDocument {
               in: query
               required: false
               description: Start of the period, RFC 3339 (default 24 hours before `to`)
-              schema: {type: string, minLength: 1}
+              schema: {type: string, format: date-time}
             to:
               name: to
               in: query
               required: false
-              description: End of the period, RFC 3339 (default now); not before `from`
-              schema: {type: string, minLength: 1}
+              description: End of the period, RFC 3339 (default now); `from` after `to` is a 400
+              schema: {type: string, format: date-time}
           responses:
             BadPeriod:
               description: A bad time, from after to, a bad step or by or format, or too many points

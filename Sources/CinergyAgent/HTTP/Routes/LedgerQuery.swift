@@ -22,7 +22,7 @@ enum LedgerQuery {
     static func period(_ query: QueryParameters, nowUnixSeconds: Double) throws(APIError) -> (from: Double, to: Double) {
         func time(_ name: String) throws(APIError) -> Double? {
             guard let text = try single(name, in: query) else { return nil }
-            guard let value = RFC3339.parse(text), value.isFinite, abs(value) < 1e11 else {
+            guard let value = RFC3339.parse(text), value.isFinite else {
                 throw APIError(.badRequest, "query parameter '\(name)' is not an RFC 3339 time such as 2026-12-01T00:00:00Z: '\(text)'")
             }
             return value
@@ -35,20 +35,16 @@ enum LedgerQuery {
         return (from, to)
     }
 
-    /// A step such as `1h`, `15m`, `1d` or `3600` (seconds): a whole number of minutes.
+    /// A step of 1 to 9999 minutes, hours or days: `15m`, `1h`, `1d` (the document's pattern
+    /// `^[1-9][0-9]{0,3}[mhd]$`).
     static func step(_ query: QueryParameters) throws(APIError) -> Int64 {
         guard let text = try single("step", in: query) else { return 3600 }
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var digits = Substring(text)
-        var unit: Int64 = 1
-        if let last = text.last, let scale = units[last] {
-            unit = scale
-            digits = digits.dropLast()
-        }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int64(digits),
-            count > 0, count <= 366 * 86400, count * unit % 60 == 0
+        let units: [Character: Int64] = ["m": 60, "h": 3600, "d": 86400]
+        let digits = text.dropLast()
+        guard let last = text.last, let unit = units[last], (1...4).contains(digits.count), digits.first != "0",
+            digits.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int64(digits)
         else {
-            throw APIError(.badRequest, "query parameter 'step' must be a whole number of minutes such as 1m, 15m, 1h or 1d: '\(text)'")
+            throw APIError(.badRequest, "query parameter 'step' must be 1 to 9999 minutes, hours or days, such as 15m, 1h or 1d: '\(text)'")
         }
         return count * unit
     }
