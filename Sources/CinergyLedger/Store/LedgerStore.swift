@@ -95,8 +95,8 @@ public final class LedgerStore: Sendable {
     private static func write(key: String, entry: LedgerBatch.Entry, db: Database) throws {
         let identity = entry.identity
         let nova = identity.nova
-        let id = try Int64.fetchOne(
-            db,
+        // Cached statements: compiled once per connection, not once per VM and flush.
+        let upsertVM = try db.cachedStatement(
             sql: """
                 INSERT INTO vm (key, name, uuid, nova_name, nova_project_id, nova_project_name, nova_user_id,
                                 nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams)
@@ -114,7 +114,10 @@ public final class LedgerStore: Sendable {
                     energy_joules = max(energy_joules, excluded.energy_joules),
                     carbon_grams = max(carbon_grams, excluded.carbon_grams)
                 RETURNING id
-                """,
+                """
+        )
+        let id = try Int64.fetchOne(
+            upsertVM,
             arguments: [
                 key, identity.name, identity.uuid, nova?.displayName, nova?.projectID, nova?.projectName, nova?.userID,
                 nova?.userName, nova?.flavorName, entry.firstSeenUnixSeconds, entry.lastSeenUnixSeconds, entry.totalJoules,
@@ -135,14 +138,16 @@ public final class LedgerStore: Sendable {
     private static func upsertBucket(
         _ table: String, id: Int64, start: Int64, amount: BucketAmount, capSeconds: Double, db: Database
     ) throws {
-        try db.execute(
+        let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO \(table) (vm_id, start, energy_joules, carbon_grams, running_seconds) VALUES (?, ?, ?, ?, min(?, ?))
                 ON CONFLICT(vm_id, start) DO UPDATE SET
                     energy_joules = energy_joules + excluded.energy_joules,
                     carbon_grams = carbon_grams + excluded.carbon_grams,
                     running_seconds = min(?, running_seconds + excluded.running_seconds)
-                """,
+                """
+        )
+        try statement.execute(
             arguments: [id, start, amount.energyJoules, amount.carbonGrams, amount.runningSeconds, capSeconds, capSeconds]
         )
     }
