@@ -288,7 +288,7 @@ extension ConfigurationVariable {
 
     public static let ledgerMinuteRetentionHours = ConfigurationVariable(
         "LEDGER_MINUTE_RETENTION_HOURS", \.ledgerMinuteRetentionHours,
-        summary: "How long the ledger keeps minute buckets (about 0.9 MB per VM at 48 h, docs/BENCHMARKS.md)",
+        summary: "How long the ledger keeps minute buckets (74 kB per VM at 48 h, measured: docs/BENCHMARKS.md)",
         unit: "hours",
         rule: "must be a number of hours from 1 to 8784",
         default: .value("48")
@@ -298,7 +298,7 @@ extension ConfigurationVariable {
 
     public static let ledgerHourRetentionDays = ConfigurationVariable(
         "LEDGER_HOUR_RETENTION_DAYS", \.ledgerHourRetentionDays,
-        summary: "How long the ledger keeps hour buckets (about 0.3 MB per VM and year, docs/BENCHMARKS.md)",
+        summary: "How long the ledger keeps hour buckets (238 kB per VM and year, measured: docs/BENCHMARKS.md)",
         unit: "days",
         rule: "must be a number of days from 1 to 36600",
         default: .value("400")
