@@ -31,7 +31,11 @@ public func buildRouter(
     endpoints += ReportRoutes(ledger: ledger).endpoints
     endpoints += VMRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
     endpoints += HistoryRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
-    endpoints += MetricsRoutes(registry: registry, configuration: configuration, requests: requests, hostMonitor: hostMonitor).endpoints
+    endpoints += MetricsRoutes(
+        registry: registry, configuration: configuration, requests: requests, hostMonitor: hostMonitor,
+        emissionFactors: emissionFactors
+    )
+    .endpoints
     endpoints += HostRoutes(
         registry: registry, powerModel: configuration.powerModel, monitor: hostMonitor, meterConfigured: configuration.hostMeterConfigured
     ).endpoints

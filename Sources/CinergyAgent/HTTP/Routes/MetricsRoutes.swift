@@ -13,6 +13,8 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
     let requests: RequestCounter
     /// The host meter against the model.
     let hostMonitor: HostPowerMonitor
+    /// The emission factor file: its factor in force now is the factor gauge's value (issue 13).
+    var emissionFactors: (any EmissionFactorSchedule)? = nil
 
     var endpoints: [Endpoint<Context>] {
         [.get("/metrics") { _, _ in metrics() }]
@@ -92,7 +94,10 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         out.family("cinergy_pue", type: "gauge", help: "Datacenter power usage effectiveness.")
         out.sample("cinergy_pue", configuration.pue)
         out.family("cinergy_emission_factor_grams_per_kilowatt_hour", type: "gauge", help: "Grid carbon intensity, gCO2eq per kWh.")
-        out.sample("cinergy_emission_factor_grams_per_kilowatt_hour", configuration.emissionFactorGramsPerKilowattHour)
+        out.sample(
+            "cinergy_emission_factor_grams_per_kilowatt_hour",
+            emissionFactors?.gramsPerKilowattHour(atUnixSeconds: SystemClock.unixSeconds()) ?? configuration.emissionFactorGramsPerKilowattHour
+        )
         if let round = status.lastRound {
             out.family("cinergy_sample_duration_seconds", type: "gauge", help: "How long the last discovery and sampling round took.")
             out.sample("cinergy_sample_duration_seconds", round.durationSeconds)
