@@ -137,3 +137,42 @@ struct LedgerStoreTests {
         #expect(try store.totals()["k"]?.joules == 2)
     }
 }
+
+extension LedgerStoreTests {
+    @Test("a database damaged while the agent runs is moved aside; totals are not seeded twice")
+    func corruptWhileRunning() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(Self.start)
+        let registry = VMRegistry(accounting: Fixtures.accounting)
+        // An earlier run left 1,000 J for the VM.
+        do {
+            let store = try LedgerStore(path: .init(directory.path + "/ledger.sqlite"))
+            var batch = LedgerBatch()
+            batch.entries["u-a"] = LedgerBatch.Entry(
+                identity: Fixtures.vm("a", pid: 1, uuid: "u-a"), firstSeenUnixSeconds: 0, lastSeenUnixSeconds: 0, totalJoules: 1000,
+                totalGrams: 0
+            )
+            try store.write(batch)
+        }
+        let ledger = Self.ledger(directory, registry: registry, clock: clock)
+        ledger.flushNow()
+        registry.reconcile(source: .procfs, observed: [Fixtures.vm("a", pid: 1, uuid: "u-a")], nowUnixSeconds: clock.now)
+        #expect(registry.records().first?.energyJoules == 1000)
+        // The file is overwritten with garbage under the running ledger; its connection is dropped
+        // when a write fails, and the next flush finds the file damaged.
+        let path = directory.path + "/ledger.sqlite"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: path))
+        ledger.testDropStore()
+        clock.advance(10)
+        Fixtures.sample(registry, seconds: 10, atUnixSeconds: clock.now)
+        ledger.flushNow()
+        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().movedAsidePath != nil)
+        // Not seeded a second time: 1,000 J + 10 J.
+        #expect(registry.records().first?.energyJoules == 1010)
+        // The new file has the totals the counters show.
+        #expect(try ledger.store?.totals()["u-a"]?.joules == 1010)
+    }
+}

@@ -121,6 +121,11 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Forgets the open database as a failed write would (for tests of what follows).
+    func testDropStore() {
+        state.withLock { $0.store = nil }
+    }
+
     // MARK: Opening
 
     private func connectIfNeeded() {
@@ -146,10 +151,14 @@ public final class Ledger: Sendable {
                 state.withLock { $0.movedAsidePath = aside.string }
                 store = try LedgerStore(path: databasePath)
             }
-            let totals = try store.totals()
+            // The registry is seeded once, at the first open: after that it holds the totals
+            // itself, and a database opened again (after a damaged file was moved aside, or a
+            // transient failure) must not add them a second time.
+            let firstOpen = !state.withLock { $0.opened }
+            let totals = firstOpen ? try store.totals() : [:]
             // Seeding and the accumulator's baselines move together: both run on the ledger's
             // serial queue, so no flush reads the registry in between.
-            registry.seedTotals(totals)
+            if firstOpen { registry.seedTotals(totals) }
             let recovered = state.withLock { state in
                 state.accumulator.seeded(totals)
                 state.store = store
