@@ -176,3 +176,39 @@ extension LedgerStoreTests {
         #expect(try ledger.store?.totals()["u-a"]?.joules == 1010)
     }
 }
+
+extension LedgerStoreTests {
+    @Test("a database locked by another process: the flush fails, stays pending, and is written once the lock goes")
+    func lockedByAnotherProcess() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(Self.start)
+        let registry = VMRegistry(accounting: Fixtures.accounting)
+        registry.reconcile(source: .procfs, observed: [Fixtures.vm("a", pid: 1, uuid: "u-a")], nowUnixSeconds: clock.now)
+        let ledger = Self.ledger(directory, registry: registry, clock: clock)
+        ledger.flushNow()
+        #expect(ledger.status().state == "ok")
+        // Another process (Python's sqlite3) holds the write lock for 6 s.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = [
+            "-c",
+            "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); "
+                + "print('locked', flush=True); time.sleep(6)",
+            directory.path + "/ledger.sqlite",
+        ]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        _ = output.fileHandleForReading.availableData  // "locked"
+        clock.advance(10)
+        Fixtures.sample(registry, seconds: 10, atUnixSeconds: clock.now)
+        ledger.flushNow()
+        #expect(ledger.status().state == "failing", "\(ledger.status())")
+        #expect(ledger.status().pendingVMCount == 1)
+        holder.waitUntilExit()
+        ledger.flushNow()
+        #expect(ledger.status().state == "ok")
+        #expect(try ledger.store?.totals()["u-a"]?.joules == 10)
+    }
+}
