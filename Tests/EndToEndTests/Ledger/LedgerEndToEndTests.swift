@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Glibc
 /// SIGTERM, a VM's stop and start; reports against counters; the factor file; the faults.
 @Suite("End to end: the energy ledger", .serialized)
 struct LedgerEndToEndTests {
-    static let prefix = AgentEndToEndTests.prefix + "-ledger"
+    static let prefix = EndToEnd.prefix + "-ledger"
 
     static func now() -> String { ISO8601DateFormatter().string(from: Date().addingTimeInterval(-120)) }
 

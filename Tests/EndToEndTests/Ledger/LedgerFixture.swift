@@ -1,3 +1,4 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Glibc
 /// What the ledger's end-to-end tests share: stand-in QEMUs with fixed UUIDs, agents on one state
 /// directory, and reads of a VM's counters.
 enum LedgerFixture {
-    /// The stand-in burning one core: 4 vCPUs under `AgentEndToEndTests.env` (16 server cores)
+    /// The stand-in burning one core: 4 vCPUs under `EndToEnd.env` (16 server cores)
     /// gives 50 × 4 / 16 + (f(100) − 50) × 0.75 = 57.5 W.
     static let busyWatts = 57.5
 
@@ -31,7 +32,7 @@ enum LedgerFixture {
 
     /// The agent's env with the ledger in `stateDirectory`, flushing every `flushSeconds`.
     static func env(stateDirectory: String, flushSeconds: Int, extra: [String: String] = [:]) -> [String: String] {
-        var env = AgentEndToEndTests.env
+        var env = EndToEnd.env
         env["LOG_LEVEL"] = "info"
         env["STATE_DIRECTORY"] = stateDirectory
         env["LEDGER_FLUSH_SECONDS"] = String(flushSeconds)
