@@ -1,32 +1,5 @@
-public import CinergyCore
+import CinergyCore
 public import GRDB
-
-/// A VM as the ledger knows it.
-public struct LedgerVM: Sendable, Equatable {
-    public var id: Int64
-    public var key: String
-    public var name: String
-    public var uuid: String?
-    public var nova: NovaInstance?
-    public var firstSeenUnixSeconds: Double
-    public var lastSeenUnixSeconds: Double
-    /// Cumulative counters as of the last flush.
-    public var energyJoules: Double
-    public var carbonGrams: Double
-}
-
-/// Which buckets a query reads.
-public enum BucketResolution: Int64, Sendable {
-    case minute = 60
-    case hour = 3600
-
-    var table: String {
-        switch self {
-        case .minute: "minute_bucket"
-        case .hour: "hour_bucket"
-        }
-    }
-}
 
 extension LedgerStore {
     private static let vmColumns = """
