@@ -19,19 +19,32 @@ struct LedgerEndToEndTests {
         let directory = try TemporaryDirectory()
         let state = directory.path + "/state"
         let name = "\(Self.prefix)-kill"
-        let standIn = try LedgerFixture.standIn(name, uuid: LedgerFixture.uuid(1), executable: try StandIn.build(in: directory.path))
+        let uuid = LedgerFixture.uuid(1)
+        let standIn = try LedgerFixture.standIn(name, uuid: uuid, executable: try StandIn.build(in: directory.path))
         let flushSeconds = 2
         var agent = try AgentUnderTest(env: LedgerFixture.env(stateDirectory: state, flushSeconds: flushSeconds), directory: try LedgerFixture.run(1, in: directory))
         try await agent.waitFor("the VM with some energy") { (await LedgerFixture.energy(agent, name) ?? 0) > 300 }
         // Under load: a client polling while the agent is killed.
         var lastServed = 0.0
+        var watts = 0.0
         for _ in 0..<17 {
-            lastServed = await LedgerFixture.energy(agent, name) ?? lastServed
+            if let carbon = await LedgerFixture.carbon(agent, name) {
+                lastServed = carbon["energy_joules"] as? Double ?? lastServed
+                watts = max(watts, carbon["power_watts"] as? Double ?? 0)
+            }
             try await Task.sleep(for: .milliseconds(150))
         }
         lastServed = await LedgerFixture.energy(agent, name) ?? lastServed
         agent.child.signal(SIGKILL)
         #expect(await agent.child.waitForExit(seconds: 10) == 128 + SIGKILL)
+
+        // What the database holds: at most one flush interval (plus the sample in flight) behind
+        // what was served.
+        let stored = try #require(try LedgerFixture.storedJoules(state + "/ledger.sqlite", key: uuid))
+        let lost = lastServed - stored
+        print("ledger sigkill: served \(lastServed) J before SIGKILL at \(watts) W, \(stored) J in the database, \(lost) J lost")
+        #expect(lost >= -1e-6)
+        #expect(lost <= watts * Double(flushSeconds + 1) + 1e-6, "lost \(lost) J at \(watts) W with a \(flushSeconds) s flush")
 
         agent = try AgentUnderTest(env: LedgerFixture.env(stateDirectory: state, flushSeconds: flushSeconds), directory: try LedgerFixture.run(2, in: directory))
         var first = 0.0
@@ -40,13 +53,10 @@ struct LedgerEndToEndTests {
             first = energy
             return true
         }
-        // Reloaded: at most one flush interval (plus the sample in flight) below what was served,
-        // and no more above it than the new run's first samples.
-        let lost = lastServed - first
-        print("ledger sigkill: served \(lastServed) J before SIGKILL, \(first) J after restart")
-        #expect(lost <= LedgerFixture.busyWatts * Double(flushSeconds + 1) + 1, "lost \(lost) J")
-        #expect(first <= lastServed + LedgerFixture.busyWatts * 3, "first \(first) J after restart, \(lastServed) J before")
-        #expect(first > 0)
+        // Reloaded: the stored total plus the new run's first samples.
+        print("ledger sigkill: \(first) J after restart")
+        #expect(first >= stored)
+        #expect(first <= stored + watts * 3)
         try await Task.sleep(for: .seconds(2))
         #expect((await LedgerFixture.energy(agent, name) ?? 0) > first)
         _ = standIn
@@ -85,6 +95,11 @@ struct LedgerEndToEndTests {
         agent.child.signal(SIGTERM)
         #expect(await agent.child.waitForExit(seconds: 15) == 0)
         #expect(agent.log.contains("ledger: open"))
+        // The final flush wrote everything served, and at most the one sample taken after it.
+        let stored = try #require(try LedgerFixture.storedJoules(state + "/ledger.sqlite", key: uuid))
+        print("ledger sigterm: \(beforeTerm) J served last, \(stored) J in the database after exit")
+        #expect(stored >= beforeTerm)
+        #expect(stored <= beforeTerm + LedgerFixture.busyWatts * 1.5)
 
         agent = try AgentUnderTest(env: env, directory: try LedgerFixture.run(2, in: directory))
         var reloaded = 0.0

@@ -81,6 +81,24 @@ enum LedgerFixture {
         return rows.first { $0["vm"] as? String == vm }?["energy_joules"] as? Double
     }
 
+    /// The VM's cumulative joules in the ledger file at `path`, read with Python's sqlite3 (another
+    /// process, as an operator's tool would).
+    static func storedJoules(_ path: String, key: String) throws -> Double? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [
+            "-c",
+            "import sqlite3, sys; row = sqlite3.connect(sys.argv[1]).execute('SELECT energy_joules FROM vm WHERE key = ?', (sys.argv[2],)).fetchone(); print(row[0] if row else '')",
+            path, key,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     /// Runs `command` with `arguments` and returns its exit status.
     @discardableResult
     static func shell(_ command: String, _ arguments: [String]) throws -> Int32 {
