@@ -72,3 +72,25 @@ struct LedgerAccumulatorTests {
         #expect(accumulator.pending.entries["u-a"]?.totalJoules == 25)
     }
 }
+
+extension LedgerAccumulatorTests {
+    @Test("while writes fail, minutes past the minute retention fold into their hour: memory stays bounded, hours stay right")
+    func foldWhileFailing() {
+        var accumulator = LedgerAccumulator(startUnixSeconds: 0)
+        var energy = 0.0
+        // Ten hours of one-minute ticks, none of them written.
+        for minute in 1...600 {
+            energy += 60
+            accumulator.tick(Self.totals(energy), nowUnixSeconds: Double(minute * 60))
+            let failed = accumulator.takePending()
+            accumulator.restore(failed, keepMinutesAfter: Double(minute * 60) - 3600)
+        }
+        let minutes = accumulator.pending.entries["u-a"]?.minutes ?? [:]
+        // The last hour by minute, the nine before as one entry each.
+        #expect(minutes.count <= 60 + 10)
+        #expect(abs(accumulator.pending.energyJoules - 36_000) < 1e-6)
+        var byHour: [Int64: Double] = [:]
+        for (minute, amount) in minutes { byHour[minute - minute % 3600, default: 0] += amount.energyJoules }
+        #expect(byHour.values.allSatisfy { abs($0 - 3600) < 1e-6 })
+    }
+}

@@ -65,10 +65,22 @@ public struct LedgerAccumulator: Sendable {
         return pending
     }
 
-    /// Puts back a batch that could not be written, before what was added since.
-    public mutating func restore(_ batch: LedgerBatch) {
+    /// Puts back a batch that could not be written, before what was added since. While the
+    /// database stays unwritable, minutes older than `keepMinutesAfter` (the minute retention's
+    /// start: those minute buckets would be pruned anyway) are folded into their hour's first
+    /// minute, so what waits in memory grows by one entry per VM and hour, not per minute.
+    public mutating func restore(_ batch: LedgerBatch, keepMinutesAfter: Double = -.infinity) {
         var merged = batch
         merged.merge(pending)
+        let cutoff = Int64(max(-9e15, keepMinutesAfter))
+        for (key, entry) in merged.entries where entry.minutes.keys.contains(where: { $0 < cutoff && $0 % 3600 != 0 }) {
+            var folded: [Int64: BucketAmount] = [:]
+            for (minute, amount) in entry.minutes {
+                let target = minute < cutoff ? minute - minute % 3600 : minute
+                folded[target, default: BucketAmount()] += amount
+            }
+            merged.entries[key]?.minutes = folded
+        }
         pending = merged
     }
 

@@ -112,7 +112,8 @@ public final class Ledger: Sendable {
             }
             if recovered { logger.notice("ledger: writing again", metadata: ["path": "\(store.path)"]) }
         } catch {
-            state.withLock { $0.accumulator.restore(batch) }
+            let keepMinutesAfter = now - configuration.minuteRetentionHours * 3600
+            state.withLock { $0.accumulator.restore(batch, keepMinutesAfter: keepMinutesAfter) }
             if case .corrupt = error {
                 // Dropped: the next flush opens the file again, finds it damaged and moves it aside.
                 state.withLock { $0.store = nil }
