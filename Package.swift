@@ -156,6 +156,8 @@ let package = Package(
             dependencies: [
                 "CinergyAgent",
                 "CinergyCore",
+                "CinergyLedger",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -116,6 +116,7 @@ enum OpenAPIDocument {
                 '401': {$ref: '#/components/responses/Unauthorized'}
                 '404': {$ref: '#/components/responses/NotFound'}
                 '405': {$ref: '#/components/responses/MethodNotAllowed'}
+                '409': {$ref: '#/components/responses/Conflict'}
                 '503': {$ref: '#/components/responses/LedgerUnavailable'}
           /report:
             get:

@@ -26,16 +26,22 @@ struct EnergyRoutes<Context: RequestContext>: Sendable {
             throw APIError(.badRequest, "the period and step give \(points) points; at most \(LedgerQuery.maxPoints) are served: widen 'step'")
         }
         let store = try LedgerQuery.store(of: ledger)
-        let result = try await store.query { db -> (LedgerVM, [BucketAmount])? in
+        let result = try await store.query { db -> ([LedgerVM], [BucketAmount]) in
             let vms = try LedgerStore.vms(matching: key, in: db)
-            guard let vm = vms.first else { return nil }
+            guard vms.count == 1 else { return (vms, []) }
             let series = try LedgerStore.series(
-                vmID: vm.id, fromUnixSeconds: from, toUnixSeconds: to, stepSeconds: step, resolution: resolution, in: db
+                vmID: vms[0].id, fromUnixSeconds: from, toUnixSeconds: to, stepSeconds: step, resolution: resolution, in: db
             )
-            return (vm, series)
+            return (vms, series)
         }
-        guard let (vm, series) = result else {
+        let (vms, series) = result
+        guard let vm = vms.first else {
             throw APIError(.notFound, "the ledger has no VM '\(key)' (give a name or UUID the agent has seen)")
+        }
+        guard vms.count == 1 else {
+            // Several VMs the ledger knows share the name (a VM recreated with a new UUID, say).
+            let uuids = vms.map { $0.uuid ?? $0.key }.joined(separator: ", ")
+            throw APIError(.conflict, "\(vms.count) VMs in the ledger are named '\(key)'; ask for one by UUID: \(uuids)")
         }
         var total = BucketAmount()
         for point in series { total += point }
