@@ -33,7 +33,7 @@ public func buildRouter(
     endpoints += HistoryRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
     endpoints += MetricsRoutes(
         registry: registry, configuration: configuration, requests: requests, hostMonitor: hostMonitor,
-        emissionFactors: emissionFactors
+        emissionFactors: emissionFactors, ledger: ledger
     )
     .endpoints
     endpoints += HostRoutes(

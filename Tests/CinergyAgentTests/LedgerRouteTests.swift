@@ -125,6 +125,18 @@ struct LedgerRouteTests {
         }
     }
 
+    @Test("/metrics: cinergy_ledger_healthy 1 while the ledger writes, with its last flush")
+    func metrics() async throws {
+        try await Self.withLedger { ledger in
+            ledger.flushNow()
+            let (_, body) = try await Self.get(ledger, "/metrics")
+            #expect(body.contains("\ncinergy_ledger_healthy 1\n"), "\(body)")
+            #expect(body.contains("\ncinergy_ledger_last_flush_timestamp_seconds "))
+        }
+        let off = Ledger(configuration: LedgerConfiguration(stateDirectory: nil), registry: VMRegistry(), logger: Logger(label: "test"))
+        #expect(!(try await Self.get(off, "/metrics")).body.contains("cinergy_ledger_healthy"))
+    }
+
     @Test("with the ledger off, /energy and /report are 503s that say so; /health says off")
     func off() async throws {
         let ledger = Ledger(configuration: LedgerConfiguration(stateDirectory: nil), registry: VMRegistry(), logger: Logger(label: "test"))
