@@ -49,3 +49,18 @@ struct RegistryTotalsTests {
         #expect(abs((registry.records().first?.carbonGrams ?? 0) - 1.1) < 1e-9)
     }
 }
+
+extension RegistryTotalsTests {
+    @Test("a VM whose new process (same UUID) appears in the same scan as the old one goes keeps its totals")
+    func restartWithinOneScan() {
+        let registry = VMRegistry(accounting: Fixtures.accounting)
+        registry.reconcile(source: .procfs, observed: [Fixtures.vm("a", pid: 1, uuid: "u-a")], nowUnixSeconds: 0)
+        Fixtures.sample(registry, seconds: 5, atUnixSeconds: 5)
+        // One scan: the old process gone, the new one there.
+        registry.reconcile(source: .procfs, observed: [Fixtures.vm("a", pid: 2, uuid: "u-a", start: 7)], nowUnixSeconds: 6)
+        #expect(registry.records().map(\.energyJoules) == [5])
+        #expect(registry.totals().map(\.energyJoules) == [5])
+        Fixtures.sample(registry, seconds: 1, atUnixSeconds: 7)
+        #expect(registry.records().first?.energyJoules == 6)
+    }
+}

@@ -47,9 +47,16 @@ public final class VMRegistry: Sendable {
         /// key's counters up again, so its totals continue (`seedTotals`, `totals()`).
         var carried: [String: (joules: Double, grams: Double)] = [:]
 
-        /// Keeps the counters of an entry that leaves the registry, for when it comes back.
+        /// Keeps the counters of an entry that leaves the registry, for when it comes back; when
+        /// it is already back (a new process with the same UUID added in the same scan, before
+        /// the old one was dropped), they go straight to that entry.
         mutating func carry(_ entry: Entry) {
             let key = entry.identity.ledgerKey
+            if let index = entries.firstIndex(where: { $0.value.identity.ledgerKey == key }) {
+                entries.values[index].energyJoules += entry.energyJoules
+                entries.values[index].carbonGrams += entry.carbonGrams
+                return
+            }
             let kept = carried[key] ?? (0, 0)
             carried[key] = (kept.joules + entry.energyJoules, kept.grams + entry.carbonGrams)
         }

@@ -55,7 +55,7 @@ struct LedgerEndToEndTests {
         }
         // Reloaded: the stored total plus the new run's first samples.
         print("ledger sigkill: \(first) J after restart")
-        #expect(first >= stored)
+        #expect(first >= stored - 1e-6)
         #expect(first <= stored + watts * 3)
         try await Task.sleep(for: .seconds(2))
         #expect((await LedgerFixture.energy(agent, name) ?? 0) > first)
@@ -88,7 +88,7 @@ struct LedgerEndToEndTests {
             return true
         }
         print("ledger stop/start: \(beforeStop) J before the stop, \(afterStart) J after the start")
-        #expect(afterStart >= beforeStop)
+        #expect(afterStart >= beforeStop - 1e-6)
 
         try await Task.sleep(for: .seconds(2))
         let beforeTerm = await LedgerFixture.energy(agent, name) ?? 0
@@ -98,7 +98,8 @@ struct LedgerEndToEndTests {
         // The final flush wrote everything served, and at most the one sample taken after it.
         let stored = try #require(try LedgerFixture.storedJoules(state + "/ledger.sqlite", key: uuid))
         print("ledger sigterm: \(beforeTerm) J served last, \(stored) J in the database after exit")
-        #expect(stored >= beforeTerm)
+        // (1e-6: Foundation's JSON parsing may round the served value's last digit.)
+        #expect(stored >= beforeTerm - 1e-6)
         #expect(stored <= beforeTerm + LedgerFixture.busyWatts * 1.5)
 
         agent = try AgentUnderTest(env: env, directory: try LedgerFixture.run(2, in: directory))
@@ -109,7 +110,7 @@ struct LedgerEndToEndTests {
             return true
         }
         print("ledger sigterm: \(beforeTerm) J before SIGTERM, \(reloaded) J after restart")
-        #expect(reloaded >= beforeTerm)
+        #expect(reloaded >= beforeTerm - 1e-6)
         #expect(reloaded <= beforeTerm + LedgerFixture.busyWatts * 4)
         _ = standIn
     }
