@@ -96,11 +96,14 @@ public final class Ledger: Sendable {
             let prune = now - state.lastPruneUnixSeconds >= 3600
             return (state.accumulator.takePending(), state.store, prune)
         }
+        // Minutes older than this are pruned from the database, and folded into hours in memory
+        // while nothing can be written.
+        let keepMinutesAfter = now - configuration.minuteRetentionHours * 3600
         guard let store else {
-            state.withLock { $0.accumulator.restore(batch) }
+            state.withLock { $0.accumulator.restore(batch, keepMinutesAfter: keepMinutesAfter) }
             return
         }
-        let minuteCutoff = Int64(now - configuration.minuteRetentionHours * 3600)
+        let minuteCutoff = Int64(keepMinutesAfter)
         let hourCutoff = Int64(now - configuration.hourRetentionDays * 86400)
         do {
             try store.write(batch, pruneMinutesBefore: prune ? minuteCutoff : nil, pruneHoursBefore: prune ? hourCutoff : nil)
@@ -112,7 +115,6 @@ public final class Ledger: Sendable {
             }
             if recovered { logger.notice("ledger: writing again", metadata: ["path": "\(store.path)"]) }
         } catch {
-            let keepMinutesAfter = now - configuration.minuteRetentionHours * 3600
             state.withLock { $0.accumulator.restore(batch, keepMinutesAfter: keepMinutesAfter) }
             if case .corrupt = error {
                 // Dropped: the next flush opens the file again, finds it damaged and moves it aside.
