@@ -10,7 +10,7 @@ SHELL := /bin/bash
 
 # Debian packages. To build: libvirt's headers. To test and demo: QEMU, libvirtd and virsh for
 # real VMs, and the clients the tests drive the agent with.
-BUILD_PACKAGES := libvirt-dev
+BUILD_PACKAGES := libvirt-dev libsqlite3-dev
 # prometheus for promtool (the rules' unit tests and `promtool check metrics`); the tests never
 # start its server, but on a host booted with systemd its package starts prometheus.service
 # (`systemctl disable --now prometheus prometheus-node-exporter` if you do not want it).

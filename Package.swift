@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libvirt's C API (headers from libvirt-dev), loaded with dlopen when a libvirt URI is
@@ -64,11 +65,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The persistent energy ledger (SQLite through GRDB): per-VM identity and energy/carbon
+        // buckets, the flush service, period reports, the time-varying emission factor file.
+        .target(
+            name: "CinergyLedger",
+            dependencies: [
+                "CinergyCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration loading, the HTTP routes and the wiring of services.
         .target(
             name: "CinergyAgent",
             dependencies: [
                 "CinergyCore",
+                "CinergyLedger",
                 "CinergyLibvirt",
                 "CinergyMeter",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -126,10 +141,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CinergyLedgerTests",
+            dependencies: [
+                "CinergyLedger",
+                "CinergyCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CinergyAgentTests",
             dependencies: [
                 "CinergyAgent",
                 "CinergyCore",
+                "CinergyLedger",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,7 +1,9 @@
 import CinergyCore
 import CinergyMeter
+import CinergyLedger
 import Hummingbird
 import Logging
+import SystemPackage
 
 /// Runs the agent until SIGTERM or SIGINT.
 public enum Agent {
@@ -38,7 +40,20 @@ public enum Agent {
                 "host_meter": "\(configuration.hostMeter.rawValue)",
             ]
         )
-        let app = try buildApplication(configuration: configuration, logger: logger)
+        // The emission factor file is read once before sampling starts, then re-read on change.
+        let emissionFactors = configuration.emissionFactorFile.map {
+            EmissionFactorFile(path: .init($0), lastRowMaxAgeSeconds: configuration.emissionFactorFileMaxAgeSeconds)
+        }
+        for warning in emissionFactors?.reload() ?? [] { logger.warning("\(warning)") }
+        let registry = VMRegistry(accounting: configuration.accounting, emissionFactors: emissionFactors)
+        // The ledger opens (off the cooperative pool) and seeds the registry with the totals of
+        // earlier runs before the first sample and the first request; when it cannot, the agent
+        // serves live figures and the ledger retries at every flush.
+        let ledger = Ledger(configuration: configuration.ledgerConfiguration, registry: registry, logger: logger)
+        if ledger.isEnabled { await ledger.open() } else { logger.notice("ledger off (STATE_DIRECTORY=none): totals start from 0") }
+        let app = try buildApplication(
+            configuration: configuration, registry: registry, ledger: ledger, emissionFactors: emissionFactors, logger: logger
+        )
         try await app.runService()
     }
 }

@@ -1,5 +1,6 @@
 public import CinergyCore
 import CinergyLibvirt
+public import CinergyLedger
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
@@ -12,17 +13,29 @@ public func buildRouter(
     configuration: AgentConfiguration,
     registry: VMRegistry,
     hostMonitor: HostPowerMonitor? = nil,
-    startedAtUnixSeconds: Double = SystemClock.unixSeconds()
+    startedAtUnixSeconds: Double = SystemClock.unixSeconds(),
+    ledger: Ledger? = nil,
+    emissionFactors: (any EmissionFactorSchedule)? = nil
 ) -> Router<BasicRequestContext> {
     let hostMonitor = hostMonitor ?? configuration.hostPowerMonitor()
     let requests = RequestCounter()
     // The route table: every endpoint of the API, once.
     var endpoints: [Endpoint<BasicRequestContext>] = []
-    endpoints += PowerRoutes(registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel)
-        .endpoints
+    endpoints += PowerRoutes(
+        registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel,
+        emissionFactors: emissionFactors
+    )
+    .endpoints
+    // The ledger's reports (issue 13).
+    endpoints += EnergyRoutes(ledger: ledger).endpoints
+    endpoints += ReportRoutes(ledger: ledger).endpoints
     endpoints += VMRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
     endpoints += HistoryRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
-    endpoints += MetricsRoutes(registry: registry, configuration: configuration, requests: requests, hostMonitor: hostMonitor).endpoints
+    endpoints += MetricsRoutes(
+        registry: registry, configuration: configuration, requests: requests, hostMonitor: hostMonitor,
+        emissionFactors: emissionFactors, ledger: ledger
+    )
+    .endpoints
     endpoints += HostRoutes(
         registry: registry, powerModel: configuration.powerModel, monitor: hostMonitor, meterConfigured: configuration.hostMeterConfigured
     ).endpoints
@@ -32,7 +45,8 @@ public func buildRouter(
         registry: registry,
         sampleIntervalSeconds: configuration.sampleIntervalSeconds,
         startedAtUnixSeconds: startedAtUnixSeconds,
-        hostMonitor: configuration.hostMeterConfigured ? hostMonitor : nil
+        hostMonitor: configuration.hostMeterConfigured ? hostMonitor : nil,
+        ledger: ledger
     ).endpoints
     let routes = endpoints.allowedMethods()
     // HEAD wherever GET is: the GET response's status and headers, no body.
@@ -49,13 +63,18 @@ public func buildRouter(
 
 /// The whole agent: the HTTP server (HTTPS when configured) plus the sampler, the libvirt source
 /// and any other `services`, ready to run. Throws when the TLS configuration cannot be used.
+/// With a `ledger` (opened by `Agent.run`), its flush service runs too (listed first, so it stops
+/// last and its final flush sees the sampler's last round); with an emission factor file, the
+/// service that re-reads it.
 public func buildApplication(
     configuration: AgentConfiguration,
     registry: VMRegistry? = nil,
+    ledger: Ledger? = nil,
+    emissionFactors: EmissionFactorFile? = nil,
     services extraServices: [any Service] = [],
     logger: Logger
 ) throws -> some ApplicationProtocol {
-    let registry = registry ?? VMRegistry(accounting: configuration.accounting)
+    let registry = registry ?? VMRegistry(accounting: configuration.accounting, emissionFactors: emissionFactors)
     let procfs = ProcFS(root: configuration.procRoot)
     let sampler = Sampler(
         registry: registry,
@@ -66,7 +85,10 @@ public func buildApplication(
         ),
         logger: logger
     )
-    var services: [any Service] = [sampler]
+    var services: [any Service] = []
+    if let ledger { services.append(LedgerService(ledger: ledger)) }
+    services.append(sampler)
+    if let emissionFactors { services.append(EmissionFactorWatcher(file: emissionFactors, logger: logger)) }
     let hostMonitor = configuration.hostPowerMonitor()
     if configuration.hostMeterConfigured {
         services.append(
@@ -111,7 +133,9 @@ public func buildApplication(
         server = try .tls(.http1(configuration: http1), tlsConfiguration: tlsConfiguration)
     }
     return Application(
-        router: buildRouter(configuration: configuration, registry: registry, hostMonitor: hostMonitor),
+        router: buildRouter(
+            configuration: configuration, registry: registry, hostMonitor: hostMonitor, ledger: ledger, emissionFactors: emissionFactors
+        ),
         server: server,
         configuration: .init(
             address: .hostname(configuration.bindAddress, port: configuration.port),

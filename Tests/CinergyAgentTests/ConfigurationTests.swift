@@ -71,6 +71,13 @@ struct ConfigurationTests {
         ("SAMPLE_INTERVAL", ["", "0", "-1", "0.01", "3601", "nan", "1s", "1e308"]),
         ("PROC_ROOT", ["", "/nonexistent/cinergy"]),
         ("LOG_LEVEL", ["", "verbose", "5"]),
+        // The ledger (issue 13): `none` is the only way to turn it off; a relative or empty path is an error.
+        ("STATE_DIRECTORY", ["", "var/lib/cinergy", "off", "./state"]),
+        ("LEDGER_FLUSH_SECONDS", ["", "0", "0.5", "3601", "nan", "10s"]),
+        ("LEDGER_MINUTE_RETENTION_HOURS", ["", "0", "8785", "-1", "two days"]),
+        ("LEDGER_HOUR_RETENTION_DAYS", ["", "0", "36601", "inf"]),
+        ("EMISSION_FACTOR_FILE", ["", "factors.csv"]),
+        ("EMISSION_FACTOR_FILE_MAX_AGE", ["", "59", "31622401", "1h"]),
     ].flatMap { variable, values in values.map { BadValue(variable: variable, value: $0) } }
 
     @Test("a bad value is named with the value and the rule", arguments: badValues)
@@ -225,4 +232,18 @@ final class TemporaryDirectory {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+extension ConfigurationTests {
+    @Test("STATE_DIRECTORY: /var/lib/cinergy by default, `none` (any case) turns the ledger off")
+    func stateDirectory() throws {
+        #expect(try Self.validate(Self.valid).stateDirectory == "/var/lib/cinergy")
+        var values = Self.valid
+        values["STATE_DIRECTORY"] = "NONE"
+        #expect(try Self.validate(values).stateDirectory == nil)
+        values["STATE_DIRECTORY"] = "/srv/cinergy"
+        let configuration = try Self.validate(values)
+        #expect(configuration.stateDirectory == "/srv/cinergy")
+        #expect(configuration.ledgerFlushSeconds == 10)
+    }
 }

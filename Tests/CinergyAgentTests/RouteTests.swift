@@ -109,10 +109,12 @@ struct RouteTests {
                 #expect(
                     Self.keyOrder(body) == [
                         "vm", "power_watts", "pue", "emission_factor_gco2_per_kwh", "carbon_intensity_gco2_per_hour", "uuid", "sampled_at",
-                        "energy_joules", "carbon_grams",
+                        // emission_factor_source: added by issue 13 (file or EMISSION_FACTOR).
+                        "energy_joules", "carbon_grams", "emission_factor_source",
                     ]
                 )
                 let json = try Self.json(response.body)
+                #expect(json["emission_factor_source"] as? String == "EMISSION_FACTOR")
                 #expect(json["power_watts"] as? Double == 13.75)
                 #expect(json["pue"] as? Double == 1.3)
                 #expect(json["emission_factor_gco2_per_kwh"] as? Double == 50)

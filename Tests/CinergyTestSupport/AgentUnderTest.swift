@@ -23,6 +23,9 @@ public final class AgentUnderTest: @unchecked Sendable {
         var values = env
         values["PORT"] = String(port)
         values["BIND_ADDRESS"] = "127.0.0.1"
+        // The ledger stays off unless a test gives it a directory: the default, /var/lib/cinergy,
+        // is the host's, and several agents at once would lock each other out of it.
+        values["STATE_DIRECTORY"] = values["STATE_DIRECTORY"] ?? "none"
         let envFile = directory + "/agent.env"
         try values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
             .write(toFile: envFile, atomically: true, encoding: .utf8)

@@ -11,6 +11,9 @@ public enum EndToEnd {
     public static let env: [String: String] = [
         "REG_COEFF": "50,0.5,0.001", "CINERGY_RATIO": "0.75", "SERVER_CORES": "16", "DC_PUE": "1.3",
         "EMISSION_FACTOR": "50", "SAMPLE_INTERVAL": "1", "LOG_LEVEL": "debug", "LIBVIRT_URI": "none",
+        // The ledger off unless a test gives it a directory of its own (the default is the host's
+        // /var/lib/cinergy, and agents sharing it would lock each other out).
+        "STATE_DIRECTORY": "none",
     ]
 
     /// The prefix of the libvirt domains the tests create.

@@ -26,12 +26,19 @@ struct DashboardBrowserTests {
             trickyName, executable: executable, arguments: Self.qemuArguments(name: trickyName),
             environment: ["CINERGY_STANDIN_IDLE": "1"]
         )
-        let agent = try AgentUnderTest(env: EndToEnd.env, directory: directory.path)
+        // The ledger on, flushing every second, for the page's ledger table.
+        var env = EndToEnd.env
+        env["STATE_DIRECTORY"] = directory.path + "/state"
+        env["LEDGER_FLUSH_SECONDS"] = "1"
+        let agent = try AgentUnderTest(env: env, directory: directory.path)
         try await agent.waitFor("both stand-ins with a usage in /vms") {
             let vms = await agent.vms()
             return [busyName, trickyName].allSatisfy { name in
                 vms.contains { $0["name"] as? String == name && $0["cpu_usage"] is Double }
             }
+        }
+        try await agent.waitFor("the busy stand-in in the ledger's report") {
+            (try? await agent.getText("/report"))?.body.contains(busyName) == true
         }
         #expect(busy.isRunning && tricky.isRunning)
 
@@ -62,6 +69,12 @@ struct DashboardBrowserTests {
             let path = try #require(paths.first { $0.vm == name }, "no <path data-vm> for \(name) in:\n\(dom)")
             #expect(path.html.contains(#" d="M"#), "\(name): empty chart line \(path.html)")
         }
+
+        // The ledger table (last 24 h): the busy stand-in with its energy, as text.
+        let ledgerTable = try #require(dom.range(of: #"<table id="ledger">"#).map { String(dom[$0.lowerBound...]) })
+        let ledgerRow = try #require(Self.elements("tr", in: ledgerTable).first { $0.vm == busyName }, "no ledger row:\n\(ledgerTable)")
+        #expect(Self.cellText("energy_joules", in: ledgerRow.html).hasSuffix("Wh"), "\(ledgerRow.html)")
+        #expect(dom.contains(#"data-period="30d""#))
 
         // Once, a screenshot at the size the page is made for.
         try? FileManager.default.removeItem(atPath: Self.screenshotPath)

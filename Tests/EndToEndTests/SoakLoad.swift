@@ -50,6 +50,8 @@ struct SoakLoad {
         )
         var env = EndToEnd.libvirtEnv
         env["LOG_LEVEL"] = "warning"
+        // The soak runs with the ledger on (issue 13); its database size is reported.
+        env["STATE_DIRECTORY"] = directory.path + "/state"
         let agent = try AgentUnderTest(env: env, directory: directory.path)
         try await agent.waitFor("the stable VM with a usage") { await agent.vms().contains { $0["name"] as? String == stableName && $0["cpu_usage"] is Double } }
 
@@ -108,6 +110,11 @@ struct SoakLoad {
         report += "  churn: \(cycles) domains created and destroyed during the load\n"
         report += "  agent RSS after the first minute: min \(settled.min() ?? 0) KiB, max \(settled.max() ?? 0) KiB (spread \(spread) KiB); "
             + "every 10 s: \(samples.map { String($0.1) }.joined(separator: " "))\n"
+        let databaseBytes = ["", "-wal"].reduce(0) { total, suffix in
+            total + ((try? FileManager.default.attributesOfItem(atPath: directory.path + "/state/ledger.sqlite" + suffix)[.size] as? Int) ?? 0)
+        }
+        let ledgerState = ((try? await agent.get("/health"))?.json as? [String: Any])?["ledger"] as? [String: Any]
+        report += "  ledger: \(ledgerState?["state"] as? String ?? "?"), database \(databaseBytes) bytes (with its WAL)\n"
         print(report)
         if let output = ProcessInfo.processInfo.environment["CINERGY_SOAK_OUTPUT"] {
             try report.write(toFile: output, atomically: true, encoding: .utf8)

@@ -54,6 +54,18 @@ public struct AgentConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// How log records are written (`LOG_FORMAT`).
     public var logFormat: LogFormat = .text
+    /// The ledger's directory, nil when persistence is off (`STATE_DIRECTORY`).
+    public var stateDirectory: String?
+    /// Seconds between two ledger writes (`LEDGER_FLUSH_SECONDS`).
+    public var ledgerFlushSeconds: Double = 10
+    /// Hours minute buckets are kept (`LEDGER_MINUTE_RETENTION_HOURS`).
+    public var ledgerMinuteRetentionHours: Double = 48
+    /// Days hour buckets are kept (`LEDGER_HOUR_RETENTION_DAYS`).
+    public var ledgerHourRetentionDays: Double = 400
+    /// The time-varying emission factor file, nil when there is none (`EMISSION_FACTOR_FILE`).
+    public var emissionFactorFile: String?
+    /// Seconds the file's last row stays in force (`EMISSION_FACTOR_FILE_MAX_AGE`).
+    public var emissionFactorFileMaxAgeSeconds: Double = 7200
 
     /// Fields as the table's parsers fill them in.
     init() {}

@@ -12,6 +12,9 @@ extension ConfigurationVariable {
         .regCoeff, .modelInputMax, .cinergyRatio, .cinergyRatioCoeff, .dcPUE, .emissionFactor, .serverCores, .modelInput,
         .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .authTokenFile,
         .tlsCertificateFile, .tlsKeyFile, .procRoot, .hostMeter, .sysfsRoot, .modelDriftPercent, .modelDriftWindow, .logLevel, .logFormat,
+        // The ledger (issue 13).
+        .stateDirectory, .ledgerFlushSeconds, .ledgerMinuteRetentionHours, .ledgerHourRetentionDays,
+        .emissionFactorFile, .emissionFactorFileMaxAge,
     ]
 
     /// Checks that involve several variables, run once each variable has been parsed.
@@ -259,5 +262,66 @@ extension ConfigurationVariable {
         default: .value("text")
     ) { text, _ in
         LogFormat(rawValue: text.lowercased())
+    }
+
+    // MARK: The ledger
+
+    public static let stateDirectory = ConfigurationVariable(
+        "STATE_DIRECTORY", \.stateDirectory,
+        summary: "Directory of the energy ledger (`ledger.sqlite`), what systemd's `StateDirectory=` sets; `none` turns persistence off (totals then start from 0 at each start)",
+        rule: "must be an absolute path, or none",
+        default: .value("/var/lib/cinergy")
+    ) { text, _ -> String?? in
+        if text.lowercased() == "none" { return .some(nil) }
+        return text.hasPrefix("/") && !text.contains(where: \.isNewline) ? .some(text) : nil
+    }
+
+    public static let ledgerFlushSeconds = ConfigurationVariable(
+        "LEDGER_FLUSH_SECONDS", \.ledgerFlushSeconds,
+        summary: "Time between two writes of the ledger (one transaction each); a SIGKILL loses at most this much energy",
+        unit: "seconds",
+        rule: "must be a number of seconds from 1 to 3600",
+        default: .value("10")
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { (1...3600).contains($0) ? $0 : nil }
+    }
+
+    public static let ledgerMinuteRetentionHours = ConfigurationVariable(
+        "LEDGER_MINUTE_RETENTION_HOURS", \.ledgerMinuteRetentionHours,
+        summary: "How long the ledger keeps minute buckets (74 kB per VM at 48 h, measured: docs/BENCHMARKS.md)",
+        unit: "hours",
+        rule: "must be a number of hours from 1 to 8784",
+        default: .value("48")
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { (1...8784).contains($0) ? $0 : nil }
+    }
+
+    public static let ledgerHourRetentionDays = ConfigurationVariable(
+        "LEDGER_HOUR_RETENTION_DAYS", \.ledgerHourRetentionDays,
+        summary: "How long the ledger keeps hour buckets (238 kB per VM and year, measured: docs/BENCHMARKS.md)",
+        unit: "days",
+        rule: "must be a number of days from 1 to 36600",
+        default: .value("400")
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { (1...36600).contains($0) ? $0 : nil }
+    }
+
+    public static let emissionFactorFile = ConfigurationVariable(
+        "EMISSION_FACTOR_FILE", \.emissionFactorFile,
+        summary: "CSV of `start,gco2eq_per_kwh` rows (RFC 3339 starts), re-read when it changes: the factor in force at each sample's time replaces `EMISSION_FACTOR`, which applies where the file has no row",
+        rule: "must be an absolute path",
+        default: .unset(description: "none: EMISSION_FACTOR at all times")
+    ) { text, _ -> String?? in
+        text.hasPrefix("/") && !text.contains(where: \.isNewline) ? .some(text) : nil
+    }
+
+    public static let emissionFactorFileMaxAge = ConfigurationVariable(
+        "EMISSION_FACTOR_FILE_MAX_AGE", \.emissionFactorFileMaxAgeSeconds,
+        summary: "How long the file's last row stays in force after its start; past it `EMISSION_FACTOR` applies",
+        unit: "seconds",
+        rule: "must be a number of seconds from 60 to 31622400",
+        default: .value("7200")
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { (60...31_622_400).contains($0) ? $0 : nil }
     }
 }

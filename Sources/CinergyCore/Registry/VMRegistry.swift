@@ -12,6 +12,9 @@ public final class VMRegistry: Sendable {
     public let historyLength: Int
     /// Turns samples into energy and carbon counters; nil leaves them at 0.
     public let accounting: EnergyAccounting?
+    /// Ledger hook: the time-varying grid factor (the factor file), looked up once per round at
+    /// the round's time; nil, or no value at that time, leaves the accounting's factor.
+    public let emissionFactors: (any EmissionFactorSchedule)?
 
     private struct Entry {
         var identity: VMIdentity
@@ -39,6 +42,24 @@ public final class VMRegistry: Sendable {
         /// list again onto an unchanged registry is a no-op, so it is skipped (the procfs scan
         /// reports the same VMs round after round).
         var lastReconcile: [VMSource: (observed: [VMIdentity], version: UInt64)] = [:]
+        /// Ledger hook: the counters of VMs not in the registry now, by ledger key: seeded from the
+        /// ledger at start-up, or left by a VM that stopped. A VM entering the registry takes its
+        /// key's counters up again, so its totals continue (`seedTotals`, `totals()`).
+        var carried: [String: (joules: Double, grams: Double)] = [:]
+
+        /// Keeps the counters of an entry that leaves the registry, for when it comes back; when
+        /// it is already back (a new process with the same UUID added in the same scan, before
+        /// the old one was dropped), they go straight to that entry.
+        mutating func carry(_ entry: Entry) {
+            let key = entry.identity.ledgerKey
+            if let index = entries.firstIndex(where: { $0.value.identity.ledgerKey == key }) {
+                entries.values[index].energyJoules += entry.energyJoules
+                entries.values[index].carbonGrams += entry.carbonGrams
+                return
+            }
+            let kept = carried[key] ?? (0, 0)
+            carried[key] = (kept.joules + entry.energyJoules, kept.grams + entry.carbonGrams)
+        }
 
         mutating func membershipChanging() {
             membershipVersion &+= 1
@@ -54,9 +75,10 @@ public final class VMRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    public init(historyLength: Int = 60, accounting: EnergyAccounting? = nil) {
+    public init(historyLength: Int = 60, accounting: EnergyAccounting? = nil, emissionFactors: (any EmissionFactorSchedule)? = nil) {
         self.historyLength = max(1, historyLength)
         self.accounting = accounting
+        self.emissionFactors = emissionFactors
     }
 
     // MARK: Sources
@@ -83,6 +105,7 @@ public final class VMRegistry: Sendable {
             }
             for (key, entry) in state.entries where entry.identity.source == source && !seen.contains(key) {
                 _ = state.removeEntry(key)
+                state.carry(entry)
                 changes.removed.append(entry.identity)
                 if source == .libvirt, let process = entry.identity.process { state.retired.insert(process) }
             }
@@ -112,7 +135,9 @@ public final class VMRegistry: Sendable {
     public func remove(key: VMKey) -> VMIdentity? {
         state.withLock { state in
             state.membershipChanging()
-            guard let removed = state.removeEntry(key)?.identity else { return nil }
+            guard let entry = state.removeEntry(key) else { return nil }
+            state.carry(entry)
+            let removed = entry.identity
             if removed.source == .libvirt, let process = removed.process { state.retired.insert(process) }
             return removed
         }
@@ -123,8 +148,9 @@ public final class VMRegistry: Sendable {
     public func remove(process: ProcessIdentity) -> VMIdentity? {
         state.withLock { state in
             state.membershipChanging()
-            guard let key = state.owners[process] else { return nil }
-            return state.removeEntry(key)?.identity
+            guard let key = state.owners[process], let entry = state.removeEntry(key) else { return nil }
+            state.carry(entry)
+            return entry.identity
         }
     }
 
@@ -162,7 +188,13 @@ public final class VMRegistry: Sendable {
             entry.identity = identity
             state.entries[key] = entry
         } else {
-            state.entries[key] = Entry(identity: identity, firstSeenUnixSeconds: now)
+            var entry = Entry(identity: identity, firstSeenUnixSeconds: now)
+            // A VM seen before (or known to the ledger) takes its counters up again.
+            if let kept = state.carried.removeValue(forKey: identity.ledgerKey) {
+                entry.energyJoules = kept.joules
+                entry.carbonGrams = kept.grams
+            }
+            state.entries[key] = entry
             changes.added.append(identity)
         }
         if let process = identity.process { state.owners[process] = key }
@@ -184,24 +216,32 @@ public final class VMRegistry: Sendable {
     /// Stores one round of samples and adds each VM's energy and carbon over its interval to its
     /// counters; samples for processes no longer registered are ignored.
     public func record(_ samples: [(ProcessIdentity, UsageSample)], statistics: RoundStatistics) {
+        // Looked up before taking the lock: the schedule has a lock of its own.
+        let factor = emissionFactors?.gramsPerKilowattHour(atUnixSeconds: statistics.finishedAtUnixSeconds)
         state.withLock { state in
             for (process, sample) in samples {
                 guard let key = state.owners[process], let index = state.entries.index(forKey: key) else { continue }
                 // Mutated in place: a copy of the entry would share its history buffer, and the
                 // append below would then copy the whole history for every VM every round.
-                Self.add(sample, to: &state.entries.values[index], historyLength: historyLength, accounting: accounting)
+                Self.add(
+                    sample, to: &state.entries.values[index], historyLength: historyLength, accounting: accounting,
+                    emissionFactor: factor
+                )
             }
             state.lastRound = statistics
             state.recordsVersion &+= 1
         }
     }
 
-    private static func add(_ sample: UsageSample, to entry: inout Entry, historyLength: Int, accounting: EnergyAccounting?) {
+    private static func add(
+        _ sample: UsageSample, to entry: inout Entry, historyLength: Int, accounting: EnergyAccounting?, emissionFactor: Double?
+    ) {
         if let accounting {
             let usage = sample.effective(in: entry.identity.state).cpuUsagePercent
             let (joules, grams) = accounting.increments(
                 cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds,
-                hostLoadPercent: sample.hostCPUUsagePercent
+                hostLoadPercent: sample.hostCPUUsagePercent,
+                emissionFactorGramsPerKilowattHour: emissionFactor
             )
             entry.energyJoules += joules
             entry.carbonGrams += grams
@@ -211,6 +251,50 @@ public final class VMRegistry: Sendable {
             entry.history.removeFirst(entry.history.count - historyLength + 1)
         }
         entry.history.append(sample)
+    }
+
+    // MARK: Ledger hooks
+
+    /// Adds totals the ledger kept from earlier runs to each VM's counters, by ledger key: to the
+    /// VM's entry when it is in the registry (its counters so far are this run's), else kept for
+    /// when it enters. Called once the ledger has read them, normally before sampling starts.
+    public func seedTotals(_ totals: [String: (joules: Double, grams: Double)]) {
+        state.withLock { state in
+            var remaining = totals
+            for index in state.entries.indices {
+                let key = state.entries.values[index].identity.ledgerKey
+                guard let seed = remaining.removeValue(forKey: key) else { continue }
+                state.entries.values[index].energyJoules += seed.joules
+                state.entries.values[index].carbonGrams += seed.grams
+            }
+            for (key, seed) in remaining {
+                let kept = state.carried[key] ?? (0, 0)
+                state.carried[key] = (kept.joules + seed.joules, kept.grams + seed.grams)
+            }
+            state.recordsVersion &+= 1
+        }
+    }
+
+    /// Every VM's cumulative counters by ledger key, in one call: the VMs in the registry (with
+    /// their identity; several entries with one key are added up) and those that left it.
+    public func totals() -> [VMTotals] {
+        state.withLock { state in
+            var byKey: [String: VMTotals] = [:]
+            for entry in state.entries.values {
+                let key = entry.identity.ledgerKey
+                var totals = byKey[key] ?? VMTotals(ledgerKey: key, identity: entry.identity, energyJoules: 0, carbonGrams: 0)
+                totals.energyJoules += entry.energyJoules
+                totals.carbonGrams += entry.carbonGrams
+                byKey[key] = totals
+            }
+            for (key, kept) in state.carried {
+                var totals = byKey[key] ?? VMTotals(ledgerKey: key, identity: nil, energyJoules: 0, carbonGrams: 0)
+                totals.energyJoules += kept.joules
+                totals.carbonGrams += kept.grams
+                byKey[key] = totals
+            }
+            return Array(byKey.values)
+        }
     }
 
     // MARK: Reading

@@ -2,12 +2,15 @@
 /// nothing from elsewhere. It polls `GET /vms` and `GET /health` every 2 s, fills its power chart
 /// from `GET /history` once, shows the host (`GET /host`: its load, the model's prediction and, with
 /// a meter, the measured power and the model's drift), and asks for a bearer token when the API
-/// answers 401.
+/// answers 401. Its ledger table shows each VM's energy over the last 24 h or the last 30 days
+/// (`GET /report`, every 60 s and when the period is switched).
 ///
 /// Hooks for tests: `<table id="vms">` with one `<tr data-vm="NAME">` per VM whose cells carry
 /// `data-field` (the `/vms` key they show), and `<svg id="power-chart">` with one
 /// `<path data-vm="NAME">` per VM; `<p id="host">` and `<svg id="host-chart">` with
-/// `<path data-series="measured|model">`. Data only ever reaches the DOM through `textContent` and
+/// `<path data-series="measured|model">`; `<table id="ledger">` with one `<tr data-vm="NAME">` per
+/// VM of the report, and the period buttons `<button data-period="24h">` and `data-period="30d"`.
+/// Data only ever reaches the DOM through `textContent` and
 /// `setAttribute`, never as markup.
 enum DashboardPage {
     /// The page, its one script element carrying `nonce` (the only script the CSP lets run).
@@ -65,6 +68,10 @@ enum DashboardPage {
           body.stale #vms, body.stale .chart-box, body.stale #host { opacity: .45; }
           .legend { list-style: none; margin: 6px 0 0; padding: 0 8px; display: flex; flex-wrap: wrap; gap: 4px 18px; }
           #host .drifting { color: var(--bad); font-weight: 600; }
+          #periods button { font: inherit; font-size: 12px; padding: 2px 10px; margin-right: 4px; border: 1px solid var(--line);
+                            background: #fff; border-radius: 4px; cursor: pointer; }
+          #periods button[aria-pressed="true"] { background: var(--fg); color: #fff; border-color: var(--fg); }
+          #ledger-note { color: var(--muted); padding: 6px 10px; }
         </style>
         </head>
         <body>
@@ -99,6 +106,17 @@ enum DashboardPage {
           <svg id="host-chart" class="chart" viewBox="0 0 1200 240" role="img" aria-label="The host's measured and predicted power over time"></svg>
           <ul id="host-legend" class="legend"></ul>
         </div>
+        <h2>Energy and carbon per VM, from the ledger</h2>
+        <p id="periods"><button type="button" data-period="24h" aria-pressed="true">last 24 h</button><button type="button"
+          data-period="30d" aria-pressed="false">last 30 days</button></p>
+        <table id="ledger">
+          <thead><tr>
+            <th>Name</th><th>UUID</th><th>Project</th><th class="num">Energy</th><th class="num">Carbon</th>
+            <th class="num">Hours running</th><th class="num">Mean power</th>
+          </tr></thead>
+          <tbody></tbody>
+        </table>
+        <p id="ledger-note" hidden></p>
 
         """#
 
@@ -326,6 +344,45 @@ enum DashboardPage {
           $("error").hidden = false;
         }
 
+        const PERIODS = { "24h": 24 * 3600 * 1000, "30d": 30 * 24 * 3600 * 1000 };
+        let period = "24h", ledgerTimer = 0;
+        async function pollLedger() {
+          clearTimeout(ledgerTimer);
+          const body = $("ledger").tBodies[0], note = $("ledger-note");
+          try {
+            const to = new Date(), from = new Date(to.getTime() - PERIODS[period]);
+            const report = await api("/report?by=vm&from=" + encodeURIComponent(from.toISOString()) + "&to=" + encodeURIComponent(to.toISOString()));
+            const rowsNow = report.rows.map((r) => {
+              const row = document.createElement("tr");
+              row.dataset.vm = r.vm || "";
+              cell(row, "vm", r.vm || dash);
+              cell(row, "uuid", r.uuid || dash);
+              cell(row, "project", r.project_name || r.project_id || dash);
+              cell(row, "energy_joules", energy(r.energy_joules), true);
+              cell(row, "carbon_grams", grams(r.carbon_grams), true);
+              cell(row, "hours_running", fixed(r.hours_running, 2, " h"), true);
+              cell(row, "mean_power_watts", fixed(r.mean_power_watts, 1, " W"), true);
+              return row;
+            });
+            body.replaceChildren(...rowsNow);
+            note.hidden = rowsNow.length > 0;
+            note.textContent = "No energy recorded in this period yet.";
+          } catch (error) {
+            body.replaceChildren();
+            note.hidden = false;
+            note.textContent = error instanceof HTTPStatus && error.status === 503
+              ? "The ledger is off or unavailable (see /health)." : "The ledger could not be read; retrying.";
+          }
+          ledgerTimer = setTimeout(pollLedger, 60 * 1000);
+        }
+        for (const button of document.querySelectorAll("#periods button")) {
+          button.addEventListener("click", () => {
+            period = button.dataset.period;
+            for (const other of document.querySelectorAll("#periods button")) other.setAttribute("aria-pressed", String(other === button));
+            pollLedger();
+          });
+        }
+
         let timer = 0;
         async function poll() {
           clearTimeout(timer);
@@ -363,6 +420,7 @@ enum DashboardPage {
         renderVMChart();
         renderHostChart();
         poll();
+        pollLedger();
 
         """#
 }

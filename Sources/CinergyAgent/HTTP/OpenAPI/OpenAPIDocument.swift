@@ -86,6 +86,67 @@ enum OpenAPIDocument {
                 '404': {$ref: '#/components/responses/NotFound'}
                 '405': {$ref: '#/components/responses/MethodNotAllowed'}
                 '409': {$ref: '#/components/responses/Conflict'}
+          /energy:
+            get:
+              summary: One VM's energy, carbon, running time and mean power over a period, from the ledger
+              operationId: getEnergy
+              parameters:
+                - name: vm
+                  in: query
+                  required: true
+                  description: A VM name or UUID the ledger knows (VMs that stopped included)
+                  schema: {type: string, minLength: 1}
+                - $ref: '#/components/parameters/from'
+                - $ref: '#/components/parameters/to'
+                - name: step
+                  in: query
+                  required: false
+                  description: |
+                    Series step: 1 to 9999 minutes, hours or days (15m, 1h, 1d); default 1h. Whole
+                    hours read hour buckets, anything else minute buckets (kept for
+                    LEDGER_MINUTE_RETENTION_HOURS). A period and step giving more than 10,000 points is a 400.
+                  schema: {type: string, pattern: '^[1-9][0-9]{0,3}[mhd]$'}
+              responses:
+                '200':
+                  description: Totals over the period and the series by step
+                  content:
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Energy'}
+                '400': {$ref: '#/components/responses/BadPeriod'}
+                '401': {$ref: '#/components/responses/Unauthorized'}
+                '404': {$ref: '#/components/responses/NotFound'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+                '409': {$ref: '#/components/responses/Conflict'}
+                '503': {$ref: '#/components/responses/LedgerUnavailable'}
+          /report:
+            get:
+              summary: Every VM's (or Nova project's) energy and carbon over a period, from the ledger
+              operationId: getReport
+              parameters:
+                - $ref: '#/components/parameters/from'
+                - $ref: '#/components/parameters/to'
+                - name: by
+                  in: query
+                  required: false
+                  description: One row per VM (default), or per Nova project (VMs without Nova metadata in rows of their own)
+                  schema: {type: string, enum: [vm, project]}
+                - name: format
+                  in: query
+                  required: false
+                  description: json (default) or csv (the rows, with a header line)
+                  schema: {type: string, enum: [json, csv]}
+              responses:
+                '200':
+                  description: The report
+                  content:
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Report'}
+                    text/csv:
+                      schema: {type: string}
+                '400': {$ref: '#/components/responses/BadPeriod'}
+                '401': {$ref: '#/components/responses/Unauthorized'}
+                '405': {$ref: '#/components/responses/MethodNotAllowed'}
+                '503': {$ref: '#/components/responses/LedgerUnavailable'}
           /health:
             get:
               summary: Liveness and what the agent knows
@@ -152,7 +213,29 @@ enum OpenAPIDocument {
               required: true
               description: A VM name, UUID (any case) or pid:N (the QEMU process ID)
               schema: {type: string, minLength: 1}
+            from:
+              name: from
+              in: query
+              required: false
+              description: Start of the period, RFC 3339 (default 24 hours before `to`)
+              schema: {type: string, format: date-time}
+            to:
+              name: to
+              in: query
+              required: false
+              description: End of the period, RFC 3339 (default now); `from` after `to` is a 400
+              schema: {type: string, format: date-time}
           responses:
+            BadPeriod:
+              description: A bad time, from after to, a bad step or by or format, or too many points
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Error'}
+            LedgerUnavailable:
+              description: The ledger is off (STATE_DIRECTORY=none) or cannot be read now (see /health)
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Error'}
             BadRequest:
               description: vm missing, empty, repeated or not decodable
               content:
@@ -215,7 +298,7 @@ enum OpenAPIDocument {
             Carbon:
               type: object
               required: [vm, power_watts, pue, emission_factor_gco2_per_kwh, carbon_intensity_gco2_per_hour, uuid,
-                sampled_at, energy_joules, carbon_grams]
+                sampled_at, energy_joules, carbon_grams, emission_factor_source]
               properties:
                 vm: {type: string}
                 power_watts: {type: number}
@@ -226,6 +309,86 @@ enum OpenAPIDocument {
                 sampled_at: {type: string, format: date-time}
                 energy_joules: {type: number, minimum: 0}
                 carbon_grams: {type: number, minimum: 0}
+                emission_factor_source:
+                  type: string
+                  enum: [file, EMISSION_FACTOR]
+                  description: Where emission_factor_gco2_per_kwh (the factor in force now) comes from
+            Amount:
+              type: object
+              required: [energy_joules, energy_kwh, carbon_grams, running_seconds, mean_power_watts]
+              properties:
+                energy_joules: {type: number, minimum: 0}
+                energy_kwh: {type: number, minimum: 0}
+                carbon_grams: {type: number, minimum: 0}
+                running_seconds: {type: number, minimum: 0}
+                mean_power_watts: {type: number, nullable: true, description: energy over running time; null when it did not run}
+            Energy:
+              type: object
+              required: [vm, uuid, from, to, step_seconds, resolution_seconds, energy_joules, energy_kwh, carbon_grams,
+                running_seconds, mean_power_watts, series]
+              properties:
+                vm: {type: string}
+                uuid: {type: string, nullable: true}
+                from: {type: string, format: date-time}
+                to: {type: string, format: date-time}
+                step_seconds: {type: integer, minimum: 60}
+                resolution_seconds: {type: integer, enum: [60, 3600]}
+                energy_joules: {type: number, minimum: 0}
+                energy_kwh: {type: number, minimum: 0}
+                carbon_grams: {type: number, minimum: 0}
+                running_seconds: {type: number, minimum: 0}
+                mean_power_watts: {type: number, nullable: true}
+                series:
+                  type: array
+                  items:
+                    allOf:
+                      - $ref: '#/components/schemas/Amount'
+                      - type: object
+                        required: [start, end]
+                        properties:
+                          start: {type: string, format: date-time}
+                          end: {type: string, format: date-time}
+            ReportAmount:
+              type: object
+              required: [energy_joules, energy_kwh, carbon_grams, hours_running, mean_power_watts]
+              properties:
+                energy_joules: {type: number, minimum: 0}
+                energy_kwh: {type: number, minimum: 0}
+                carbon_grams: {type: number, minimum: 0}
+                hours_running: {type: number, minimum: 0}
+                mean_power_watts: {type: number, nullable: true}
+            Report:
+              type: object
+              required: [from, to, by, resolution_seconds, total, rows]
+              properties:
+                from: {type: string, format: date-time}
+                to: {type: string, format: date-time}
+                by: {type: string, enum: [vm, project]}
+                resolution_seconds: {type: integer, enum: [60, 3600]}
+                total: {$ref: '#/components/schemas/ReportAmount'}
+                rows:
+                  type: array
+                  items:
+                    allOf:
+                      - $ref: '#/components/schemas/ReportAmount'
+                      - type: object
+                        required: [vm, uuid, project_id, project_name, vm_count]
+                        properties:
+                          vm: {type: string, nullable: true, description: null for a project's row}
+                          uuid: {type: string, nullable: true}
+                          project_id: {type: string, nullable: true}
+                          project_name: {type: string, nullable: true}
+                          vm_count: {type: integer, minimum: 1}
+            Ledger:
+              type: object
+              required: [state, path, detail, last_flush_at, pending_vm_count, moved_aside_path]
+              properties:
+                state: {type: string, enum: [ok, off, opening, unavailable, locked, corrupt, disk_full, read_only, failing]}
+                path: {type: string, nullable: true, description: The database file}
+                detail: {type: string, nullable: true, description: Why the ledger cannot write, when it cannot}
+                last_flush_at: {type: string, format: date-time, nullable: true}
+                pending_vm_count: {type: integer, minimum: 0}
+                moved_aside_path: {type: string, nullable: true, description: Where a damaged database file was moved}
             Nova:
               type: object
               nullable: true
@@ -314,7 +477,7 @@ enum OpenAPIDocument {
             Health:
               type: object
               required: [status, uptime_seconds, vm_count, sample_interval_seconds, last_sample_at,
-                last_sample_duration_seconds, sources]
+                last_sample_duration_seconds, sources, ledger]
               properties:
                 status: {type: string, enum: [ok]}
                 uptime_seconds: {type: number}
@@ -339,5 +502,6 @@ enum OpenAPIDocument {
                     meter: {type: string, nullable: true}
                     meter_error: {type: string, nullable: true}
                     advice: {type: string, nullable: true}
+                ledger: {$ref: '#/components/schemas/Ledger'}
         """#
 }

@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyLedger
 import Hummingbird
 
 /// `GET /health`: liveness, plus what the agent knows (VMs, last sample, sources).
@@ -8,6 +9,8 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     let startedAtUnixSeconds: Double
     /// The host meter against the model, when `HOST_METER` names one.
     var hostMonitor: HostPowerMonitor? = nil
+    /// The ledger, whose state `/health` reports; nil reports it off.
+    var ledger: Ledger? = nil
 
     var endpoints: [Endpoint<Context>] {
         [.get("/health") { _, _ in health() }]
@@ -57,6 +60,17 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                         snapshot.drifting ? "the model no longer matches the host's meter: run `cinergy calibrate` to refit it" : nil
                     )
                 }
+            }
+            // The ledger (issue 13): its state and, when it cannot write, why.
+            let ledgerStatus = ledger?.status()
+            json.key("ledger")
+            json.object { json in
+                json.field("state", ledgerStatus?.state ?? "off")
+                json.field("path", ledgerStatus?.path)
+                json.field("detail", ledgerStatus?.detail)
+                json.field("last_flush_at", ledgerStatus?.lastFlushUnixSeconds.map { Timestamp.rfc3339(unixSeconds: $0) })
+                json.field("pending_vm_count", ledgerStatus?.pendingVMCount ?? 0)
+                json.field("moved_aside_path", ledgerStatus?.movedAsidePath)
             }
         }
         return JSONResponse.make(json.text)

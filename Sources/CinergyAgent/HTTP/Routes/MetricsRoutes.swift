@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyLedger
 import Hummingbird
 
 /// `GET /metrics`: the registry and the agent in the Prometheus text format.
@@ -13,6 +14,10 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
     let requests: RequestCounter
     /// The host meter against the model.
     let hostMonitor: HostPowerMonitor
+    /// The emission factor file: its factor in force now is the factor gauge's value (issue 13).
+    var emissionFactors: (any EmissionFactorSchedule)? = nil
+    /// The ledger, whose health the `cinergy_ledger_*` gauges give (issue 13); nil or off: none.
+    var ledger: Ledger? = nil
 
     var endpoints: [Endpoint<Context>] {
         [.get("/metrics") { _, _ in metrics() }]
@@ -92,7 +97,10 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         out.family("cinergy_pue", type: "gauge", help: "Datacenter power usage effectiveness.")
         out.sample("cinergy_pue", configuration.pue)
         out.family("cinergy_emission_factor_grams_per_kilowatt_hour", type: "gauge", help: "Grid carbon intensity, gCO2eq per kWh.")
-        out.sample("cinergy_emission_factor_grams_per_kilowatt_hour", configuration.emissionFactorGramsPerKilowattHour)
+        out.sample(
+            "cinergy_emission_factor_grams_per_kilowatt_hour",
+            emissionFactors?.gramsPerKilowattHour(atUnixSeconds: SystemClock.unixSeconds()) ?? configuration.emissionFactorGramsPerKilowattHour
+        )
         if let round = status.lastRound {
             out.family("cinergy_sample_duration_seconds", type: "gauge", help: "How long the last discovery and sampling round took.")
             out.sample("cinergy_sample_duration_seconds", round.durationSeconds)
@@ -124,6 +132,16 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         if configuration.libvirtURI != nil {
             out.family("cinergy_libvirt_connected", type: "gauge", help: "1 while the agent is connected to libvirt.")
             out.sample("cinergy_libvirt_connected", status.sources[.libvirt]?.available == true ? 1 : 0)
+        }
+        if let ledger, ledger.isEnabled {
+            // What deploy/prometheus/cinergy-rules.yml's CinergyLedgerFailing alert watches.
+            let ledgerStatus = ledger.status()
+            out.family("cinergy_ledger_healthy", type: "gauge", help: "1 while the energy ledger writes its database (GET /health says why not).")
+            out.sample("cinergy_ledger_healthy", ledgerStatus.state == "ok" ? 1 : 0)
+            if let flushed = ledgerStatus.lastFlushUnixSeconds {
+                out.family("cinergy_ledger_last_flush_timestamp_seconds", type: "gauge", help: "When the ledger last wrote its database (Unix time).")
+                out.sample("cinergy_ledger_last_flush_timestamp_seconds", flushed)
+            }
         }
         out.family("cinergy_http_requests_total", type: "counter", help: "HTTP requests answered, by route and status.")
         for (key, count) in requests.snapshot() {

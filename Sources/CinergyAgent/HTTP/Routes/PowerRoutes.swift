@@ -6,6 +6,8 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     let registry: VMRegistry
     let powerModel: PowerModel
     let carbonModel: CarbonModel
+    /// The emission factor file, whose factor in force now replaces `EMISSION_FACTOR` in `/carbon`.
+    var emissionFactors: (any EmissionFactorSchedule)? = nil
 
     var endpoints: [Endpoint<Context>] {
         [
@@ -43,9 +45,13 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     }
 
     /// The seed's fields in the seed's order, then `uuid`, `sampled_at`, and the VM's energy and
-    /// carbon so far.
+    /// carbon so far; last, where the factor came from (`emission_factor_source`: `file` or
+    /// `EMISSION_FACTOR`).
     func carbon(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
+        var carbonModel = carbonModel
+        let fileFactor = emissionFactors?.gramsPerKilowattHour(atUnixSeconds: SystemClock.unixSeconds())
+        if let fileFactor { carbonModel.emissionFactorGramsPerKilowattHour = fileFactor }
         let watts = powerModel.estimate(usage, vmCores: record.identity.vcpus).totalWatts
         var json = JSONWriter()
         json.object { json in
@@ -58,6 +64,7 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("sampled_at", Timestamp.rfc3339(unixSeconds: usage.sampledAtUnixSeconds))
             json.field("energy_joules", record.energyJoules)
             json.field("carbon_grams", record.carbonGrams)
+            json.field("emission_factor_source", fileFactor == nil ? "EMISSION_FACTOR" : "file")
         }
         return JSONResponse.make(json.text)
     }

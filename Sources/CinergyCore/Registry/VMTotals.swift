@@ -1,0 +1,28 @@
+/// A VM's cumulative energy and carbon counters as the ledger reads them (`VMRegistry.totals()`).
+public struct VMTotals: Sendable, Equatable {
+    /// The key the ledger files the VM under (``VMIdentity/ledgerKey``).
+    public var ledgerKey: String
+    /// The VM's identity while it is in the registry; nil for a VM that left it (stopped), whose
+    /// counters are kept so that it takes them up again when it comes back.
+    public var identity: VMIdentity?
+    /// Energy since the ledger began counting the VM (including totals seeded from it), in joules.
+    public var energyJoules: Double
+    /// Carbon since the ledger began counting the VM, in grams of CO2-equivalent.
+    public var carbonGrams: Double
+
+    public init(ledgerKey: String, identity: VMIdentity?, energyJoules: Double, carbonGrams: Double) {
+        self.ledgerKey = ledgerKey
+        self.identity = identity
+        self.energyJoules = energyJoules
+        self.carbonGrams = carbonGrams
+    }
+}
+
+extension VMIdentity {
+    /// What the ledger keys a VM by: its UUID where there is one (it survives renames and a
+    /// VM's stop and start), else `name:` and its name.
+    public var ledgerKey: String {
+        if let uuid { return uuid }
+        return "name:" + name
+    }
+}

@@ -1,0 +1,75 @@
+public import CinergyCore
+import Synchronization
+public import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `EMISSION_FACTOR_FILE`: the grid factor over time, re-read when the file changes (its size,
+/// modification time or inode). Where it has no row, `EMISSION_FACTOR` applies (the registry and
+/// the routes fall back to it when this returns nil).
+public final class EmissionFactorFile: EmissionFactorSchedule {
+    public let path: FilePath
+    /// How long the last row stays in force after its start, in seconds.
+    public let lastRowMaxAgeSeconds: Double
+
+    private struct Loaded {
+        var table = EmissionFactorTable(rows: [])
+        var signature: [Int64]?
+        var lastError: String?
+    }
+
+    private let loaded = Mutex(Loaded())
+
+    public init(path: FilePath, lastRowMaxAgeSeconds: Double) {
+        self.path = path
+        self.lastRowMaxAgeSeconds = lastRowMaxAgeSeconds
+    }
+
+    public func gramsPerKilowattHour(atUnixSeconds unixSeconds: Double) -> Double? {
+        loaded.withLock { $0.table }.factor(atUnixSeconds: unixSeconds, lastRowMaxAgeSeconds: lastRowMaxAgeSeconds)
+    }
+
+    /// The rows in use.
+    public var table: EmissionFactorTable { loaded.withLock { $0.table } }
+
+    /// Reads the file again if it changed since the last read; returns what to log: each bad
+    /// row's warning, or why the file cannot be read (once, until it can). A file that cannot be
+    /// read keeps the rows last read.
+    @discardableResult
+    public func reload() -> [String] {
+        var info = stat()
+        guard stat(path.string, &info) == 0 else {
+            let message = "EMISSION_FACTOR_FILE \(path): \(Errno(rawValue: errno)); using the rows last read (or EMISSION_FACTOR)"
+            return loaded.withLock { state in
+                defer { state.lastError = message }
+                state.signature = nil
+                return state.lastError == message ? [] : [message]
+            }
+        }
+        let signature = [Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec), Int64(info.st_ino)]
+        if loaded.withLock({ $0.signature == signature }) { return [] }
+        let text: String
+        do {
+            text = try SystemFile.readText(path, limit: 64 << 20)
+        } catch {
+            let message = "EMISSION_FACTOR_FILE \(path): \(error); using the rows last read (or EMISSION_FACTOR)"
+            return loaded.withLock { state in
+                defer { state.lastError = message }
+                return state.lastError == message ? [] : [message]
+            }
+        }
+        let (table, warnings) = EmissionFactorTable.parse(text, source: path.string)
+        loaded.withLock { state in
+            state.table = table
+            state.signature = signature
+            state.lastError = nil
+        }
+        return warnings
+    }
+}

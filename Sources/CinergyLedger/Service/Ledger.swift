@@ -1,0 +1,224 @@
+public import CinergyCore
+import Dispatch
+public import Logging
+import Synchronization
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The persistent energy ledger: reads the registry's counters at each flush, writes them by
+/// minute and hour to the database, and seeds the registry with the totals of earlier runs.
+///
+/// All database work (open, flush, retry) runs on one serial dispatch queue of its own, never on
+/// Swift's cooperative pool; being serial, a flush never interleaves with an open, so a seed is
+/// never counted as new energy. When the database cannot be used (directory missing, read-only,
+/// disk full, another agent's lock, a damaged file) the agent keeps serving live figures, the
+/// state is in ``status()`` and logged once, and every flush tries again. A damaged file is moved
+/// aside (never deleted) and a new one started.
+public final class Ledger: Sendable {
+    public let configuration: LedgerConfiguration
+    let registry: VMRegistry
+    let logger: Logger
+    let clock: @Sendable () -> Double
+    private let queue = DispatchQueue(label: "cinergy.ledger")
+
+    private struct State {
+        var store: LedgerStore?
+        var lock: LockFile?
+        var accumulator: LedgerAccumulator
+        var error: LedgerError?
+        var opened = false
+        var lastFlushUnixSeconds: Double?
+        var lastPruneUnixSeconds = -Double.infinity
+        var movedAsidePath: String?
+    }
+
+    private let state: Mutex<State>
+
+    public init(
+        configuration: LedgerConfiguration, registry: VMRegistry, logger: Logger,
+        clock: @escaping @Sendable () -> Double = SystemClock.unixSeconds
+    ) {
+        self.configuration = configuration
+        self.registry = registry
+        self.logger = logger
+        self.clock = clock
+        state = Mutex(State(accumulator: LedgerAccumulator(startUnixSeconds: clock())))
+    }
+
+    /// The open database, for queries; nil while there is none.
+    public var store: LedgerStore? { state.withLock { $0.store } }
+
+    /// Whether persistence is configured at all.
+    public var isEnabled: Bool { configuration.stateDirectory != nil }
+
+    public func status() -> LedgerStatus {
+        state.withLock { state in
+            let stateName: String =
+                if !isEnabled { "off" } else if let error = state.error { error.state } else if state.store != nil { "ok" } else { "opening" }
+            return LedgerStatus(
+                state: stateName,
+                path: configuration.databasePath?.string,
+                detail: state.error?.description,
+                lastFlushUnixSeconds: state.lastFlushUnixSeconds,
+                pendingVMCount: state.accumulator.pending.entries.count,
+                movedAsidePath: state.movedAsidePath
+            )
+        }
+    }
+
+    /// Opens the database and seeds the registry with its totals (off the cooperative pool);
+    /// on failure the ledger reports why and the next flush tries again.
+    public func open() async {
+        await onQueue { self.connectIfNeeded() }
+    }
+
+    /// Reads the registry's counters and writes what is new in one transaction (off the
+    /// cooperative pool); what cannot be written stays pending for the next flush.
+    public func flush() async {
+        await onQueue { self.flushNow() }
+    }
+
+    /// ``flush()`` on the calling thread: for tests and benchmarks, never from async code.
+    public func flushNow() {
+        guard isEnabled else { return }
+        connectIfNeeded()
+        let now = clock()
+        let totals = registry.totals()
+        let (batch, store, prune) = state.withLock { state in
+            state.accumulator.tick(totals, nowUnixSeconds: now)
+            let prune = now - state.lastPruneUnixSeconds >= 3600
+            return (state.accumulator.takePending(), state.store, prune)
+        }
+        // Minutes older than this are pruned from the database, and folded into hours in memory
+        // while nothing can be written.
+        let keepMinutesAfter = now - configuration.minuteRetentionHours * 3600
+        guard let store else {
+            state.withLock { $0.accumulator.restore(batch, keepMinutesAfter: keepMinutesAfter) }
+            return
+        }
+        let minuteCutoff = Int64(keepMinutesAfter)
+        let hourCutoff = Int64(now - configuration.hourRetentionDays * 86400)
+        do {
+            try store.write(batch, pruneMinutesBefore: prune ? minuteCutoff : nil, pruneHoursBefore: prune ? hourCutoff : nil)
+            let recovered = state.withLock { state in
+                state.lastFlushUnixSeconds = now
+                if prune { state.lastPruneUnixSeconds = now }
+                defer { state.error = nil }
+                return state.error != nil
+            }
+            if recovered { logger.notice("ledger: writing again", metadata: ["path": "\(store.path)"]) }
+        } catch {
+            state.withLock { $0.accumulator.restore(batch, keepMinutesAfter: keepMinutesAfter) }
+            if case .corrupt = error {
+                // Dropped: the next flush opens the file again, finds it damaged and moves it aside.
+                state.withLock { $0.store = nil }
+            }
+            report(error)
+        }
+    }
+
+    /// Forgets the open database as a failed write would (for tests of what follows).
+    func testDropStore() {
+        state.withLock { $0.store = nil }
+    }
+
+    // MARK: Opening
+
+    private func connectIfNeeded() {
+        guard let directory = configuration.stateDirectory, let databasePath = configuration.databasePath,
+            let lockPath = configuration.lockPath
+        else { return }
+        if state.withLock({ $0.store != nil }) { return }
+        do {
+            try Self.ensureDirectory(directory)
+            if state.withLock({ $0.lock == nil }) {
+                let lock = try LockFile(path: lockPath)
+                state.withLock { $0.lock = lock }
+            }
+            let store: LedgerStore
+            do {
+                store = try LedgerStore(path: databasePath)
+            } catch .corrupt(_, let reason) {
+                let aside = try Self.moveAside(databasePath, nowUnixSeconds: clock())
+                logger.error(
+                    "ledger: the database is damaged; moved it aside and started a new one",
+                    metadata: ["path": "\(databasePath)", "moved_to": "\(aside)", "reason": "\(reason)"]
+                )
+                state.withLock { $0.movedAsidePath = aside.string }
+                store = try LedgerStore(path: databasePath)
+            }
+            // The registry is seeded once, at the first open: after that it holds the totals
+            // itself, and a database opened again (after a damaged file was moved aside, or a
+            // transient failure) must not add them a second time.
+            let firstOpen = !state.withLock { $0.opened }
+            let totals = firstOpen ? try store.totals() : [:]
+            // Seeding and the accumulator's baselines move together: both run on the ledger's
+            // serial queue, so no flush reads the registry in between.
+            if firstOpen { registry.seedTotals(totals) }
+            let recovered = state.withLock { state in
+                state.accumulator.seeded(totals)
+                state.store = store
+                state.opened = true
+                defer { state.error = nil }
+                return state.error != nil
+            }
+            logger.info(
+                recovered ? "ledger: open again" : "ledger: open",
+                metadata: ["path": "\(databasePath)", "vms": "\(totals.count)"]
+            )
+        } catch {
+            report(error)
+        }
+    }
+
+    /// Records `error` as the ledger's state; logs it when it differs from the last one (once,
+    /// not at every retry).
+    private func report(_ error: LedgerError) {
+        let isNew = state.withLock { state in
+            defer { state.error = error }
+            return state.error != error
+        }
+        if isNew { logger.error("ledger: \(error); serving live figures, retrying every flush") }
+    }
+
+    /// Creates `directory` (mode 0750) if it is missing.
+    static func ensureDirectory(_ directory: FilePath) throws(LedgerError) {
+        var info = stat()
+        if stat(directory.string, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw .directoryUnavailable(path: directory.string, reason: "not a directory")
+            }
+            return
+        }
+        if mkdir(directory.string, 0o750) != 0, errno != EEXIST {
+            throw .directoryUnavailable(path: directory.string, reason: "cannot create it: \(Errno(rawValue: errno))")
+        }
+    }
+
+    /// Renames the database file (and its WAL and shared-memory files) to `…corrupt-UNIXTIME`;
+    /// returns the new name.
+    static func moveAside(_ path: FilePath, nowUnixSeconds: Double) throws(LedgerError) -> FilePath {
+        let aside = FilePath(path.string + ".corrupt-\(Int64(nowUnixSeconds))")
+        guard rename(path.string, aside.string) == 0 else {
+            throw .failed(path: path.string, reason: "cannot move the damaged file aside: \(Errno(rawValue: errno))")
+        }
+        for suffix in ["-wal", "-shm"] { _ = rename(path.string + suffix, aside.string + suffix) }
+        return aside
+    }
+
+    private func onQueue(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                body()
+                continuation.resume()
+            }
+        }
+    }
+}

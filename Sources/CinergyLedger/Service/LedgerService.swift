@@ -1,0 +1,36 @@
+public import ServiceLifecycle
+
+/// The service that flushes the ledger every `LEDGER_FLUSH_SECONDS`, and once more on graceful
+/// shutdown (SIGTERM) before the agent exits.
+public struct LedgerService: Service {
+    public let ledger: Ledger
+
+    public init(ledger: Ledger) {
+        self.ledger = ledger
+    }
+
+    public func run() async throws {
+        guard ledger.isEnabled else {
+            try? await gracefulShutdown()
+            return
+        }
+        let ledger = ledger
+        let interval = Duration.nanoseconds(Int64(ledger.configuration.flushIntervalSeconds * 1e9))
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    return
+                }
+                await ledger.flush()
+            }
+        }
+        // Graceful shutdown: what the last interval added is written before the agent exits.
+        await ledger.flush()
+    }
+}
+
+extension LedgerService: CustomStringConvertible {
+    public var description: String { "LedgerService(flush: \(ledger.configuration.flushIntervalSeconds) s)" }
+}
