@@ -47,7 +47,7 @@ trap cleanup EXIT
 endef
 
 # The unit-test targets: no root, no libvirtd (libvirt on test:///default), no network.
-UNIT_TESTS := CinergyCoreTests|CinergyAgentTests|CinergyLibvirtTests|CinergyMeterTests|CinergyCalibrationTests
+UNIT_TESTS := CinergyCoreTests|CinergyAgentTests|CinergyLibvirtTests|CinergyMeterTests|CinergyCalibrationTests|CinergyLedgerTests
 
 .PHONY: readme-table help deps test-deps install-packages libvirtd venv build build-tests release man run check test soak demo install uninstall deb-tools deb bench-tools bench clean
 
