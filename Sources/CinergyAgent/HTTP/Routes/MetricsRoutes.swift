@@ -69,10 +69,10 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             $0.effectiveUsage.map { $0.cpuUsagePercent / 100 }
         }
         perVM("cinergy_vm_vcpus", type: "gauge", help: "vCPUs of the VM (libvirt's live count, or QEMU's -smp).") { Double($0.identity.vcpus) }
-        perVM("cinergy_vm_energy_joules_total", type: "counter", help: "Energy of the VM's isolated power since the agent first saw it, in joules.") {
+        perVM("cinergy_vm_energy_joules_total", type: "counter", help: "Energy of the VM's isolated power since it was first seen (kept across restarts by the ledger), in joules.") {
             $0.energyJoules
         }
-        perVM("cinergy_vm_carbon_grams_total", type: "counter", help: "Carbon emitted by the VM since the agent first saw it, in grams CO2eq.") {
+        perVM("cinergy_vm_carbon_grams_total", type: "counter", help: "Carbon emitted by the VM since it was first seen (kept across restarts by the ledger), in grams CO2eq.") {
             $0.carbonGrams
         }
         out.family("cinergy_vm_info", type: "gauge", help: "Where each VM comes from and its state (always 1).")
