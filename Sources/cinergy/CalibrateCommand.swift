@@ -99,7 +99,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         }
         let report = try PolynomialFitter().fit(points)
         let fragment = EnvFragment(
-            report: report, meter: meterText, serverCores: HostCPUStat.onlineCPUCount, date: UTCDate.rfc3339(),
+            report: report, meter: meterText, serverCores: HostCPUs.onlineCount(), date: RFC3339.format(unixSeconds: SystemClock.unixSeconds()),
             warnings: warnings
         )
         for line in EnvFragment.figures(report) { StandardError.write("cinergy calibrate: \(line)\n") }
@@ -138,7 +138,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             levels: CalibrationPlan.parseLevels(levels) ?? CalibrationPlan.defaultLevels,
             settleSeconds: settleSeconds, levelSeconds: levelSeconds
         )
-        let cpus = HostCPUStat.onlineCPUCount
+        let cpus = HostCPUs.onlineCount()
         StandardError.write(
             "cinergy calibrate: meter \(meterText)\n"
                 + "cinergy calibrate: \(plan.levels.count) levels × (\(NumberFormat.short(settleSeconds, 1)) s settle + "

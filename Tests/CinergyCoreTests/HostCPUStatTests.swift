@@ -45,6 +45,6 @@ struct HostCPUStatTests {
         try Self.first.write(toFile: root + "/stat", atomically: true, encoding: .utf8)
         #expect(try HostCPUStat.read(procRoot: root) == HostCPUStat(procStatText: Self.first))
         #expect(throws: HostCPUStatError.self) { try HostCPUStat.read(procRoot: root + "/missing") }
-        #expect(HostCPUStat.onlineCPUCount >= 1)
+        #expect(HostCPUs.onlineCount() >= 1)
     }
 }

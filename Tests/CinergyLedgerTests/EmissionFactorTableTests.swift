@@ -1,3 +1,4 @@
+import CinergyCore
 import CinergyLedger
 import Testing
 

@@ -30,7 +30,7 @@ public final class BusyThreadLoad: LoadGenerator {
 
     public var description: String { "\(threadCount) duty-cycled busy threads (one per online CPU, \(Int(Self.periodSeconds * 1000)) ms period)" }
 
-    public init(threadCount: Int = HostCPUStat.onlineCPUCount) {
+    public init(threadCount: Int = HostCPUs.onlineCount()) {
         self.threadCount = threadCount
         let shared = shared
         threads = (0..<threadCount).map { index in

@@ -18,7 +18,7 @@ public final class StressNGLoad: LoadGenerator {
     public var description: String { "stress-ng --cpu \(cpus) --cpu-load P (\(executable))" }
 
     /// A stress-ng load if `stress-ng` is on PATH, else nil.
-    public static func find(cpus: Int = HostCPUStat.onlineCPUCount) -> StressNGLoad? {
+    public static func find(cpus: Int = HostCPUs.onlineCount()) -> StressNGLoad? {
         SpawnedProcess.which("stress-ng").map { StressNGLoad(executable: $0, cpus: cpus) }
     }
 

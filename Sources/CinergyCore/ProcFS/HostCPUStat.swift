@@ -57,11 +57,6 @@ public struct HostCPUStat: Sendable, Equatable {
         let total = Double(totalTicks - earlier.totalTicks)
         return min(100, max(0, busy / total * 100))
     }
-
-    /// The CPUs online now (`sysconf(_SC_NPROCESSORS_ONLN)`), at least 1.
-    public static var onlineCPUCount: Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    }
 }
 
 /// Why `/proc/stat` could not be read.

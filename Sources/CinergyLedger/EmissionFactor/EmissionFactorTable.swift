@@ -1,3 +1,5 @@
+import CinergyCore
+
 /// The rows of an emission factor file: from each `start` on, `gco2eq_per_kwh` is in force until
 /// the next row's start (the last row until its maximum age).
 public struct EmissionFactorTable: Sendable, Equatable {
