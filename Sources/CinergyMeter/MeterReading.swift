@@ -17,3 +17,18 @@ public struct MeterReading: Sendable, Equatable {
         self.monotonicSeconds = monotonicSeconds
     }
 }
+
+extension MeterReading {
+    /// The mean power from `earlier` to this reading, in watts: ΔE / Δt for an energy meter; for a
+    /// power meter the mean of `powerSamples` taken through the interval, or this reading's own
+    /// power when there are none. Nil when no time passed, or an energy counter did not move on.
+    public func meanWatts(since earlier: MeterReading, powerSamples: [Double] = []) -> Double? {
+        let seconds = monotonicSeconds - earlier.monotonicSeconds
+        guard seconds > 0 else { return nil }
+        if let energy = energyJoules, let before = earlier.energyJoules {
+            return energy > before ? (energy - before) / seconds : nil
+        }
+        if !powerSamples.isEmpty { return powerSamples.reduce(0, +) / Double(powerSamples.count) }
+        return powerWatts
+    }
+}

@@ -107,18 +107,9 @@ private struct MeterLoop: Sendable {
                     let reading = try meter.read()
                     let cpu = try HostCPUStat.read(procRoot: configuration.procRoot)
                     if let (earlier, earlierCPU) = previous, let load = cpu.loadPercent(since: earlierCPU),
-                        reading.monotonicSeconds > earlier.monotonicSeconds
+                        let watts = reading.meanWatts(since: earlier)
                     {
-                        let seconds = reading.monotonicSeconds - earlier.monotonicSeconds
-                        let energy: Double
-                        let watts: Double
-                        if let joules = reading.energyJoules, let earlierJoules = earlier.energyJoules {
-                            energy = joules - earlierJoules
-                            watts = energy / seconds
-                        } else {
-                            watts = reading.powerWatts ?? 0
-                            energy = watts * seconds
-                        }
+                        let energy = watts * (reading.monotonicSeconds - earlier.monotonicSeconds)
                         let comparison = HostPowerMonitor.Comparison(
                             atUnixSeconds: SystemClock.unixSeconds(),
                             hostLoadPercent: load,

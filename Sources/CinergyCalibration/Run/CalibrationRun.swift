@@ -75,22 +75,17 @@ public struct CalibrationRun {
                 let cpu = try readCPU()
                 guard let hostLoad = cpu.loadPercent(since: previousCPU) else { continue }
                 let seconds = reading.monotonicSeconds - previousReading.monotonicSeconds
-                let watts: Double
-                if let energy = reading.energyJoules, let before = previousReading.energyJoules {
-                    if energy <= before {
-                        stuckSeconds += seconds
-                        if stuckSeconds >= Self.stuckCounterSeconds {
-                            throw .meter(.counterStuck(meter: meterName, seconds: stuckSeconds))
-                        }
-                        previousCPU = cpu
-                        previousReading = reading
-                        continue
+                guard let watts = reading.meanWatts(since: previousReading, powerSamples: powerSamples) else {
+                    // An energy counter that did not move on.
+                    stuckSeconds += seconds
+                    if stuckSeconds >= Self.stuckCounterSeconds {
+                        throw .meter(.counterStuck(meter: meterName, seconds: stuckSeconds))
                     }
-                    stuckSeconds = 0
-                    watts = (energy - before) / max(seconds, 1e-3)
-                } else {
-                    watts = powerSamples.reduce(0, +) / Double(max(powerSamples.count, 1))
+                    previousCPU = cpu
+                    previousReading = reading
+                    continue
                 }
+                stuckSeconds = 0
                 guard watts > 0, watts < 100_000 else {
                     throw .meter(.implausible(meter: meterName, detail: "\(NumberFormat.short(watts, 1)) W over one second"))
                 }
