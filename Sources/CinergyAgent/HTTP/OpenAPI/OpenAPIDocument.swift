@@ -298,7 +298,9 @@ enum OpenAPIDocument {
             Carbon:
               type: object
               required: [vm, power_watts, pue, emission_factor_gco2_per_kwh, carbon_intensity_gco2_per_hour, uuid,
-                sampled_at, energy_joules, carbon_grams, emission_factor_source]
+                sampled_at, energy_joules, carbon_grams, emission_factor_source, static_share, embodied_carbon_gco2_per_hour,
+                total_carbon_gco2_per_hour, embodied_carbon_grams, emission_factor_provider, emission_factor_zone,
+                emission_factor_signal, emission_factor_estimated]
               properties:
                 vm: {type: string}
                 power_watts: {type: number}
@@ -313,6 +315,14 @@ enum OpenAPIDocument {
                   type: string
                   enum: [file, EMISSION_FACTOR]
                   description: Where emission_factor_gco2_per_kwh (the factor in force now) comes from
+                static_share: {type: number, minimum: 0, description: "The VM's share of the idle power f(0) and of the server's embodied emissions (STATIC_SHARE): vm_cores / SERVER_CORES, or vm_cores / max(SERVER_CORES, vCPUs of the VMs on the host)"}
+                embodied_carbon_gco2_per_hour: {type: number, minimum: 0, nullable: true, description: "The server's embodied emissions over its lifetime times static_share (the SCI's M as a rate), gCO2eq/h; null when SERVER_EMBODIED_EMISSIONS is unset (not accounted)"}
+                total_carbon_gco2_per_hour: {type: number, minimum: 0, nullable: true, description: "carbon_intensity_gco2_per_hour + embodied_carbon_gco2_per_hour, gCO2eq/h; null when embodied emissions are not accounted"}
+                embodied_carbon_grams: {type: number, minimum: 0, nullable: true, description: "Embodied carbon of the VM since the agent started, gCO2eq; null when not accounted"}
+                emission_factor_provider: {type: string, enum: [csv, electricity_maps, watttime], nullable: true, description: "The format of EMISSION_FACTOR_FILE when its factor is in force; null with EMISSION_FACTOR"}
+                emission_factor_zone: {type: string, nullable: true, description: "Electricity Maps' zone or WattTime's region of the file"}
+                emission_factor_signal: {type: string, nullable: true, description: "WattTime's signal_type (co2_moer, co2_aoer) or Electricity Maps' emissionFactorType (lifecycle, direct, mixed)"}
+                emission_factor_estimated: {type: boolean, nullable: true, description: "Whether the provider estimated the factor in force (Electricity Maps' isEstimated); null where the format does not say"}
             Amount:
               type: object
               required: [energy_joules, energy_kwh, carbon_grams, running_seconds, mean_power_watts]
@@ -444,7 +454,8 @@ enum OpenAPIDocument {
                 last_error: {type: string, nullable: true}
             Host:
               type: object
-              required: [host_cpu_usage, server_cores, model_power_watts, vms_isolated_power_watts, vm_count, sampled_at, meter]
+              required: [host_cpu_usage, server_cores, model_power_watts, vms_isolated_power_watts, vm_count, sampled_at,
+                static_share, running_vcpus, static_share_sum, embodied_carbon_gco2_per_hour, meter]
               properties:
                 host_cpu_usage: {type: number, minimum: 0, maximum: 100, nullable: true, description: Percent of all host CPUs}
                 server_cores: {type: integer, minimum: 1}
@@ -452,6 +463,10 @@ enum OpenAPIDocument {
                 vms_isolated_power_watts: {type: number, description: Sum of the VMs' isolated powers (not the host's power)}
                 vm_count: {type: integer, minimum: 0}
                 sampled_at: {type: string, format: date-time, nullable: true}
+                static_share: {type: string, enum: [server_cores, running_vcpus], description: STATIC_SHARE}
+                running_vcpus: {type: integer, minimum: 0, description: vCPUs of the VMs in the registry}
+                static_share_sum: {type: number, minimum: 0, description: "The VMs' static shares added up: above 1 the VMs are given more than the host's idle power (only with server_cores)"}
+                embodied_carbon_gco2_per_hour: {type: number, minimum: 0, nullable: true, description: "The VMs' embodied carbon rates added up, gCO2eq/h; null when SERVER_EMBODIED_EMISSIONS is unset"}
                 meter:
                   type: object
                   nullable: true
