@@ -15,7 +15,7 @@ BUILD_PACKAGES := libvirt-dev libsqlite3-dev
 # start its server, but on a host booted with systemd its package starts prometheus.service
 # (`systemctl disable --now prometheus prometheus-node-exporter` if you do not want it).
 TEST_PACKAGES := qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients curl procps \
-	openssl python3 python3-venv chromium util-linux stress-ng prometheus
+	openssl python3 python3-venv chromium util-linux stress-ng prometheus man-db
 # Python tools of the test suite (from PyPI), in a virtual environment under .build.
 VENV := .build/venv
 PYTHON_TOOLS := schemathesis==4.32.5 openapi-schema-validator==0.9.0 rfc3339-validator pyyaml
