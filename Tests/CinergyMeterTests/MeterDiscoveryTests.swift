@@ -24,15 +24,21 @@ struct MeterDiscoveryTests {
             guard case .notFound(let looked) = error as? MeterError else { return false }
             return looked.count == 1 && looked[0].contains(fixture.root + "/class/powercap")
         }
-        // auto also looks for ipmitool on PATH; on this machine there is none unless a test puts one there.
-        if SpawnedProcess.which("ipmitool") == nil {
-            #expect {
-                try MeterDiscovery.open(.auto, sysfsRoot: fixture.root)
-            } throws: { error in
-                guard case .notFound(let looked) = error as? MeterError else { return false }
-                let text = (error as? MeterError)?.description ?? ""
-                return looked.count == 3 && text.contains("class/hwmon") && text.contains("ipmitool")
-            }
+    }
+
+    /// auto also looks for ipmitool on PATH; on a machine that has one, auto would find it.
+    @Test(
+        "none found by auto: the error lists sysfs and ipmitool",
+        .enabled(if: SpawnedProcess.which("ipmitool") == nil, "ipmitool is on PATH: auto would open it")
+    )
+    func autoNotFound() throws {
+        let fixture = try SysfsFixture()
+        #expect {
+            try MeterDiscovery.open(.auto, sysfsRoot: fixture.root)
+        } throws: { error in
+            guard case .notFound(let looked) = error as? MeterError else { return false }
+            let text = (error as? MeterError)?.description ?? ""
+            return looked.count == 3 && text.contains("class/hwmon") && text.contains("ipmitool")
         }
     }
 }

@@ -123,7 +123,10 @@ struct FaultEndToEndTests {
         let (energyBefore, sampledBefore) = try await energyAndTime()
         var last = (energyBefore, sampledBefore)
         var rounds = 0
+        // Three new samples take three sampling intervals (1 s each); 60 s is the generous bound.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
         while rounds < 3 {
+            try #require(ContinuousClock.now < deadline, "3 new samples of the paused VM within 60 s; saw \(rounds)")
             let next = try await energyAndTime()
             if next.1 != last.1 { rounds += 1 }
             last = next

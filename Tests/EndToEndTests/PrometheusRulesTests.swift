@@ -34,31 +34,36 @@ struct PrometheusRulesTests {
         #expect(result.output.contains("SUCCESS"), "\(result.output)")
     }
 
-    @Test("promtool check metrics: a real /metrics scrape with a VM, libvirt and Nova labels on, has no problem")
+    @Test("promtool check metrics: a real /metrics scrape with a libvirt domain carrying Nova metadata, Nova labels on, has no problem")
     func checkMetrics() async throws {
         let promtool = try Self.promtool()
+        try #require(await Virsh.isUp(), "libvirtd is not running on qemu:///system: run `make test`")
         let directory = try TemporaryDirectory()
-        let name = "\(EndToEnd.prefix)-promtool"
-        let uuid = "0c1e5a0e-0000-4000-a000-\(String(format: "%012x", Int.random(in: 0..<(1 << 40))))"
-        let standIn = try ChildProcess(
-            name,
-            executable: try StandIn.build(in: directory.path),
-            arguments: [
-                "-name", "guest=\(name),debug-threads=on", "-S", "-machine", "pc-i440fx-7.2,usb=off", "-accel", "tcg",
-                "-m", "64", "-smp", "2", "-uuid", uuid, "-display", "none", "-no-user-config", "-nodefaults",
-            ],
-            environment: ["CINERGY_STANDIN_IDLE": "1"]
-        )
-        defer { standIn.signal(SIGKILL) }
-        var env = EndToEnd.env
-        env["LIBVIRT_URI"] = "qemu:///system"
+        let janitor = DomainJanitor()
+        let name = EndToEnd.uniqueDomainName("promtool")
+        let nova = """
+            <nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
+              <nova:name>promtool-check</nova:name>
+              <nova:flavor name="m1.tiny"><nova:memory>32</nova:memory><nova:vcpus>1</nova:vcpus></nova:flavor>
+              <nova:owner>
+                <nova:user uuid="9f1c2d3e4b5a69788796a5b4c3d2e1f0">alice</nova:user>
+                <nova:project uuid="3a2b1c0d9e8f77665544332211009988">retail</nova:project>
+              </nova:owner>
+            </nova:instance>
+            """
+        let domain = TestDomain(name: name, spinning: false, metadata: nova)
+        janitor.track(domain)
+        var env = EndToEnd.libvirtEnv
         env["METRICS_NOVA_LABELS"] = "true"
         // Issue 19: the embodied counter and the SCS-0414 gauges are in the scrape promtool checks.
         env["SERVER_EMBODIED_EMISSIONS"] = "970"
         env["SUSTAINABILITY_DATACENTER"] = "dc \"1\""
         let agent = try AgentUnderTest(env: env, directory: directory.path)
-        try await agent.waitFor("the stand-in with a usage in /vms") {
-            await agent.vms().contains { $0["name"] as? String == name && $0["cpu_usage"] is Double }
+        try await domain.create(in: directory.path)
+        try await agent.waitFor("the domain with a usage and its Nova name in /vms") {
+            await agent.vms().contains {
+                $0["name"] as? String == name && $0["cpu_usage"] is Double && ($0["nova"] as? [String: Any])?["name"] as? String == "promtool-check"
+            }
         }
         // Some requests, so that the request counter has a few label sets (a 404 among them).
         _ = try await agent.getText("/power?vm=\(name)")
@@ -66,8 +71,9 @@ struct PrometheusRulesTests {
 
         let (status, scrape) = try await agent.getText("/metrics")
         #expect(status == 200)
-        #expect(scrape.contains("cinergy_vm_power_watts{vm=\"\(name)\""), "\(scrape)")
-        #expect(scrape.contains("cinergy_libvirt_connected"))
+        #expect(scrape.contains("cinergy_vm_power_watts{vm=\"\(name)\",uuid=\"\(domain.uuid)\",nova_name=\"promtool-check\","), "\(scrape)")
+        #expect(scrape.contains("nova_project_name=\"retail\",nova_flavor=\"m1.tiny\"}"), "\(scrape)")
+        #expect(scrape.contains("\ncinergy_libvirt_connected 1\n"), "\(scrape)")
         #expect(scrape.contains("cinergy_vm_embodied_carbon_grams_total{vm=\"\(name)\""), "\(scrape)")
         #expect(scrape.contains("sustainability_provider_total_gwp_kg{datacenter=\"dc \\\"1\\\"\",component=\"\"}"), "\(scrape)")
         let scrapeFile = directory.path + "/metrics.txt"
@@ -80,5 +86,6 @@ struct PrometheusRulesTests {
 
         agent.child.signal(SIGTERM)
         #expect(await agent.child.waitForExit(seconds: 20) == 0, "agent log:\n\(agent.log)")
+        await domain.destroy()
     }
 }
