@@ -21,8 +21,15 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     /// was taken at, and whether the model's input left the range `f` was fitted on.
     func power(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
-        let estimate = powerModel.estimate(usage, vmCores: record.identity.vcpus)
         var json = JSONWriter()
+        writePower(record, usage, to: &json)
+        return JSONResponse.make(json.text)
+    }
+
+    /// `/power`'s object for `record` at `usage`. Without `hostLoad`, `host_cpu_usage` (the load
+    /// of the whole host, the neighbours' included) is left out: the guest channel's form.
+    func writePower(_ record: VMRecord, _ usage: UsageSample, to json: inout JSONWriter, hostLoad: Bool = true) {
+        let estimate = powerModel.estimate(usage, vmCores: record.identity.vcpus)
         json.object { json in
             json.field("vm", record.name)
             json.field("cpu_usage", usage.cpuUsagePercent)
@@ -38,10 +45,9 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("sample_interval_seconds", usage.intervalSeconds)
             json.field("energy_joules", record.energyJoules)
             json.field("carbon_grams", record.carbonGrams)
-            json.field("host_cpu_usage", usage.hostCPUUsagePercent)
+            if hostLoad { json.field("host_cpu_usage", usage.hostCPUUsagePercent) }
             json.field("extrapolated", estimate.extrapolated)
         }
-        return JSONResponse.make(json.text)
     }
 
     /// The seed's fields in the seed's order, then `uuid`, `sampled_at`, and the VM's energy and
@@ -49,11 +55,17 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     /// `EMISSION_FACTOR`).
     func carbon(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
+        var json = JSONWriter()
+        writeCarbon(record, usage, to: &json)
+        return JSONResponse.make(json.text)
+    }
+
+    /// `/carbon`'s object for `record` at `usage`, with the factor in force now.
+    func writeCarbon(_ record: VMRecord, _ usage: UsageSample, to json: inout JSONWriter) {
         var carbonModel = carbonModel
         let fileFactor = emissionFactors?.gramsPerKilowattHour(atUnixSeconds: SystemClock.unixSeconds())
         if let fileFactor { carbonModel.emissionFactorGramsPerKilowattHour = fileFactor }
         let watts = powerModel.estimate(usage, vmCores: record.identity.vcpus).totalWatts
-        var json = JSONWriter()
         json.object { json in
             json.field("vm", record.name)
             json.field("power_watts", watts)
@@ -66,6 +78,5 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("carbon_grams", record.carbonGrams)
             json.field("emission_factor_source", fileFactor == nil ? "EMISSION_FACTOR" : "file")
         }
-        return JSONResponse.make(json.text)
     }
 }
