@@ -183,7 +183,7 @@ struct GuestChannelTests {
                 return variable == "GUEST_CHANNEL_HOTPLUG" && value == "true"
             }
         }
-        #expect(throws: ConfigurationErrors.self) { try ConfigurationTests.validate(ConfigurationTests.valid.merging(["GUEST_CHANNEL": "yes"]) { $1 }) }
+        #expect(throws: ConfigurationErrors.self) { try ConfigurationTests.validate(ConfigurationTests.valid.merging(["GUEST_CHANNEL": "maybe"]) { $1 }) }
     }
 
     static func until(_ what: String, seconds: Double = 10, _ condition: () -> Bool) async throws {
