@@ -12,12 +12,14 @@ SHELL := /bin/bash
 # Debian packages. To build: libvirt's headers. To test and demo: QEMU, libvirtd and virsh for
 # real VMs, and the clients the tests drive the agent with.
 BUILD_PACKAGES := libvirt-dev libsqlite3-dev
+# cpio packs the guest channel tests' initramfs (scripts/test-guest, which fetches Debian's cloud
+# kernel and busybox-static with `apt-get download` into .build/test-guest, not installing them).
 # prometheus for promtool (the rules' unit tests and `promtool check metrics`); the tests never
 # start its server, but on a host booted with systemd its package starts prometheus.service
 # (`systemctl disable --now prometheus prometheus-node-exporter` if you do not want it). man-db for
 # the package test's `man -w cinergy`.
 TEST_PACKAGES := qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients curl procps \
-	openssl python3 python3-venv chromium util-linux stress-ng prometheus man-db
+	openssl python3 python3-venv chromium util-linux stress-ng prometheus man-db cpio
 # Python tools of the test suite (from PyPI), in a virtual environment under .build.
 VENV := .build/venv
 PYTHON_TOOLS := schemathesis==4.32.5 openapi-schema-validator==0.9.0 rfc3339-validator pyyaml

@@ -24,11 +24,13 @@
     X(virConnectGetAllDomainStats)        \
     X(virConnectIsAlive)                  \
     X(virConnectListAllDomains)           \
+    X(virConnectOpen)                     \
     X(virConnectOpenReadOnly)             \
     X(virConnectRef)                      \
     X(virConnectRegisterCloseCallback)    \
     X(virConnectSetKeepAlive)             \
     X(virConnectUnregisterCloseCallback)  \
+    X(virDomainAttachDeviceFlags)         \
     X(virDomainFree)                      \
     X(virDomainGetID)                     \
     X(virDomainGetInfo)                   \
@@ -37,6 +39,7 @@
     X(virDomainGetState)                  \
     X(virDomainGetUUIDString)             \
     X(virDomainGetVcpusFlags)             \
+    X(virDomainGetXMLDesc)                \
     X(virDomainLookupByUUIDString)        \
     X(virDomainStatsRecordListFree)       \
     X(virEventRegisterDefaultImpl)        \
@@ -125,6 +128,7 @@ CINERGY_FORWARD(int, virConnectIsAlive, (virConnectPtr conn), (conn))
 CINERGY_FORWARD(int, virConnectListAllDomains,
                 (virConnectPtr conn, virDomainPtr **domains, unsigned int flags),
                 (conn, domains, flags))
+CINERGY_FORWARD(virConnectPtr, virConnectOpen, (const char *name), (name))
 CINERGY_FORWARD(virConnectPtr, virConnectOpenReadOnly, (const char *name), (name))
 CINERGY_FORWARD(int, virConnectRef, (virConnectPtr conn), (conn))
 CINERGY_FORWARD(int, virConnectRegisterCloseCallback,
@@ -134,6 +138,8 @@ CINERGY_FORWARD(int, virConnectSetKeepAlive, (virConnectPtr conn, int interval, 
                 (conn, interval, count))
 CINERGY_FORWARD(int, virConnectUnregisterCloseCallback, (virConnectPtr conn, virConnectCloseFunc cb),
                 (conn, cb))
+CINERGY_FORWARD(int, virDomainAttachDeviceFlags, (virDomainPtr domain, const char *xml, unsigned int flags),
+                (domain, xml, flags))
 CINERGY_FORWARD(int, virDomainFree, (virDomainPtr domain), (domain))
 CINERGY_FORWARD(unsigned int, virDomainGetID, (virDomainPtr domain), (domain))
 CINERGY_FORWARD(int, virDomainGetInfo, (virDomainPtr domain, virDomainInfoPtr info), (domain, info))
@@ -146,6 +152,7 @@ CINERGY_FORWARD(int, virDomainGetState,
                 (domain, state, reason, flags))
 CINERGY_FORWARD(int, virDomainGetUUIDString, (virDomainPtr domain, char *buf), (domain, buf))
 CINERGY_FORWARD(int, virDomainGetVcpusFlags, (virDomainPtr domain, unsigned int flags), (domain, flags))
+CINERGY_FORWARD(char *, virDomainGetXMLDesc, (virDomainPtr domain, unsigned int flags), (domain, flags))
 CINERGY_FORWARD(virDomainPtr, virDomainLookupByUUIDString, (virConnectPtr conn, const char *uuid),
                 (conn, uuid))
 CINERGY_FORWARD_VOID(virDomainStatsRecordListFree, (virDomainStatsRecordPtr *stats), (stats))

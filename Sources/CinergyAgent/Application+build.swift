@@ -15,7 +15,8 @@ public func buildRouter(
     hostMonitor: HostPowerMonitor? = nil,
     startedAtUnixSeconds: Double = SystemClock.unixSeconds(),
     ledger: Ledger? = nil,
-    emissionFactors: (any EmissionFactorSchedule)? = nil
+    emissionFactors: (any EmissionFactorSchedule)? = nil,
+    guestChannels: GuestChannels? = nil
 ) -> Router<BasicRequestContext> {
     let hostMonitor = hostMonitor ?? configuration.hostPowerMonitor()
     let requests = RequestCounter()
@@ -33,7 +34,7 @@ public func buildRouter(
     endpoints += HistoryRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
     endpoints += MetricsRoutes(
         registry: registry, configuration: configuration, requests: requests, hostMonitor: hostMonitor,
-        emissionFactors: emissionFactors, ledger: ledger
+        emissionFactors: emissionFactors, ledger: ledger, guestChannels: guestChannels
     )
     .endpoints
     endpoints += HostRoutes(
@@ -119,6 +120,23 @@ public func buildApplication(
             )
         )
     }
+    // Each libvirt VM's own figures inside the VM, over its virtio-serial channel (issue 21).
+    var guestChannels: GuestChannels?
+    if configuration.guestChannel, let uri = configuration.libvirtURI {
+        let channels = GuestChannels()
+        guestChannels = channels
+        services.append(
+            GuestChannelService(
+                registry: registry,
+                configuration: .init(
+                    uri: uri, hotplug: configuration.guestChannelHotplug, sampleIntervalSeconds: configuration.sampleIntervalSeconds,
+                    powerModel: configuration.powerModel, carbonModel: configuration.carbonModel, emissionFactors: emissionFactors
+                ),
+                channels: channels,
+                logger: logger
+            )
+        )
+    }
     // Idle connections are closed after 30 s; request heads are limited to 32 KiB (a header field
     // to 16 KiB, 100 fields), answered with 431 beyond.
     let http1 = HTTP1Channel.Configuration(
@@ -135,7 +153,8 @@ public func buildApplication(
     }
     return Application(
         router: buildRouter(
-            configuration: configuration, registry: registry, hostMonitor: hostMonitor, ledger: ledger, emissionFactors: emissionFactors
+            configuration: configuration, registry: registry, hostMonitor: hostMonitor, ledger: ledger, emissionFactors: emissionFactors,
+            guestChannels: guestChannels
         ),
         server: server,
         configuration: .init(

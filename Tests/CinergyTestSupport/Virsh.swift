@@ -109,24 +109,32 @@ public struct TestDomain: Sendable {
 
 /// Domains a test created, destroyed when the test ends however it ends.
 public final class DomainJanitor: @unchecked Sendable {
-    private var names: [String] = []
+    private var names: [(name: String, undefine: Bool)] = []
     private let lock = NSLock()
 
     public init() {}
 
     public func track(_ domain: TestDomain) {
+        track(name: domain.name)
+    }
+
+    /// Destroys the domain `name` at the end, and with `undefine` removes its persistent
+    /// definition too.
+    public func track(name: String, undefine: Bool = false) {
         lock.lock()
-        names.append(domain.name)
+        names.append((name, undefine))
         lock.unlock()
     }
 
     deinit {
         // Synchronous on purpose: runs even when the test threw.
-        for name in names {
-            guard let virsh = Kernel.which("virsh"),
-                let child = try? ChildProcess("virsh", executable: virsh, arguments: ["-c", Virsh.uri, "destroy", name])
-            else { continue }
-            child.waitUntilExit()
+        for (name, undefine) in names {
+            for command in undefine ? ["destroy", "undefine"] : ["destroy"] {
+                guard let virsh = Kernel.which("virsh"),
+                    let child = try? ChildProcess("virsh", executable: virsh, arguments: ["-c", Virsh.uri, command, name])
+                else { continue }
+                child.waitUntilExit()
+            }
         }
     }
 }

@@ -34,6 +34,10 @@ public struct AgentConfiguration: Sendable {
     public var procfsDiscovery: Bool = false
     /// Whether per-VM metrics carry Nova labels (`METRICS_NOVA_LABELS`).
     public var metricsNovaLabels: Bool = false
+    /// Whether libvirt VMs that declare the channel `org.cinergy.power.0` get their figures in it (`GUEST_CHANNEL`).
+    public var guestChannel: Bool = false
+    /// Whether the channel is hot-plugged into running domains that lack it (`GUEST_CHANNEL_HOTPLUG`).
+    public var guestChannelHotplug: Bool = false
     /// The token requests must present, nil when the API is open (read from `AUTH_TOKEN_FILE`).
     public var authToken: BearerToken?
     /// The certificate chain to serve HTTPS with, nil for plain HTTP (`TLS_CERTIFICATE_FILE`).

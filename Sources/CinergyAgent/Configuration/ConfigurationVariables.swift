@@ -17,6 +17,8 @@ extension ConfigurationVariable {
         .emissionFactorFile, .emissionFactorFileMaxAge,
         // The whole carbon footprint (issue 19).
         .staticShare, .serverEmbodiedEmissions, .serverLifetime, .sustainabilityDatacenter, .sustainabilityComponent,
+        // The guest channel (issue 21).
+        .guestChannel, .guestChannelHotplug,
     ]
 
     /// Checks that involve several variables, run once each variable has been parsed.
@@ -36,6 +38,20 @@ extension ConfigurationVariable {
         { configuration in
             configuration.tlsCertificateChain != nil && configuration.tlsPrivateKey == nil
                 ? .missing(variable: tlsKeyFile.name, rule: "must be set when \(tlsCertificateFile.name) is") : nil
+        },
+        { configuration in
+            configuration.guestChannelHotplug && !configuration.guestChannel
+                ? .invalid(
+                    variable: guestChannelHotplug.name, value: "true",
+                    rule: "must be false when \(guestChannel.name) is false (hot-plug adds the channel the agent then writes to)")
+                : nil
+        },
+        { configuration in
+            configuration.guestChannelHotplug && configuration.libvirtURI == nil
+                ? .invalid(
+                    variable: guestChannelHotplug.name, value: "true",
+                    rule: "must be false when \(libvirtURI.name) is none (hot-plug goes through libvirt)")
+                : nil
         },
         { configuration in
             configuration.tlsPrivateKey != nil && configuration.tlsCertificateChain == nil
@@ -168,6 +184,24 @@ extension ConfigurationVariable {
     public static let metricsNovaLabels = ConfigurationVariable(
         "METRICS_NOVA_LABELS", \.metricsNovaLabels,
         summary: "Add OpenStack labels (`nova_name`, `nova_project_id`, `nova_project_name`, `nova_flavor`) to per-VM metrics",
+        rule: "must be true or false",
+        default: .value("false")
+    ) { text, _ in
+        ConfigurationParse.boolean(text)
+    }
+
+    public static let guestChannel = ConfigurationVariable(
+        "GUEST_CHANNEL", \.guestChannel,
+        summary: "Write each libvirt VM's own `/power` and `/carbon` figures, one JSON line per sample, into its virtio-serial port `org.cinergy.power.0` when its domain declares that channel (README, Inside the VM)",
+        rule: "must be true or false",
+        default: .value("true")
+    ) { text, _ in
+        ConfigurationParse.boolean(text)
+    }
+
+    public static let guestChannelHotplug = ConfigurationVariable(
+        "GUEST_CHANNEL_HOTPLUG", \.guestChannelHotplug,
+        summary: "Hot-plug the channel `org.cinergy.power.0` into running domains that lack it (live only, over a read-write libvirt connection: needs the right to manage libvirt, and a virtio-serial controller in the domain)",
         rule: "must be true or false",
         default: .value("false")
     ) { text, _ in

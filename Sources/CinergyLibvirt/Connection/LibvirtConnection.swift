@@ -2,12 +2,13 @@ import CLibvirt
 import Logging
 import Synchronization
 
-/// A read-only libvirt connection that reports domain lifecycle events.
+/// A libvirt connection, read-only unless asked otherwise, that reports domain lifecycle events.
 ///
-/// ``open(uri:eventLoop:logger:)`` starts the process-wide ``LibvirtEventLoop``, opens the
-/// connection with `virConnectOpenReadOnly()`, asks for keepalives, and registers a close
-/// callback and a lifecycle event callback whose output arrives on ``notifications``.
-/// ``close()`` (or `deinit`) deregisters both callbacks and closes the connection.
+/// ``open(uri:access:domainEvents:eventLoop:logger:)`` starts the process-wide
+/// ``LibvirtEventLoop``, opens the connection with `virConnectOpenReadOnly()` (or
+/// `virConnectOpen()` for ``Access/readWrite``), asks for keepalives, and registers a close
+/// callback and (unless told not to) a lifecycle event callback whose output arrives on
+/// ``notifications``. ``close()`` (or `deinit`) deregisters both callbacks and closes the connection.
 ///
 /// Thread safety: `@unchecked Sendable` because it holds a C `virConnectPtr`. libvirt
 /// connections may be used from several threads at once; this class keeps the pointer behind a
@@ -30,6 +31,15 @@ public final class LibvirtConnection: @unchecked Sendable {
         var lifecycleCallbackID: Int32?
         /// Whether `virConnectRegisterCloseCallback()` succeeded and is not yet undone.
         var isCloseCallbackRegistered = false
+    }
+
+    /// What a connection may do.
+    public enum Access: Sendable, Hashable {
+        /// `virConnectOpenReadOnly()`: list and read domains, follow events. What the agent uses.
+        case readOnly
+        /// `virConnectOpen()`: also change domains (the guest channel's opt-in hot-plug). Needs
+        /// the right to manage libvirt (root, or the `libvirt` group on Debian).
+        case readWrite
     }
 
     /// Keepalive interval passed to `virConnectSetKeepAlive()`, in seconds.
@@ -64,25 +74,34 @@ public final class LibvirtConnection: @unchecked Sendable {
         close()
     }
 
-    /// Opens a read-only connection to `uri` (for example `qemu:///system` or `test:///default`).
+    /// Opens a connection to `uri` (for example `qemu:///system` or `test:///default`), read-only
+    /// unless `access` says otherwise.
     ///
-    /// Starts `eventLoop` first, then wraps `virConnectOpenReadOnly()`,
+    /// Starts `eventLoop` first, then wraps `virConnectOpenReadOnly()` (or `virConnectOpen()`),
     /// `virConnectSetKeepAlive(conn, 5, 3)` (drivers without keepalive, such as the test
-    /// driver, are accepted), `virConnectRegisterCloseCallback()` and
+    /// driver, are accepted), `virConnectRegisterCloseCallback()` and, with `domainEvents`,
     /// `virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, ...)`.
-    /// Blocks while libvirt connects.
+    /// Without `domainEvents`, ``notifications`` only ever reports the connection's close (so a
+    /// connection used for queries alone buffers nothing). Blocks while libvirt connects.
     public static func open(
         uri: String,
+        access: Access = .readOnly,
+        domainEvents: Bool = true,
         eventLoop: LibvirtEventLoop = .shared,
         logger: Logger = Logger(label: "cinergy.libvirt")
     ) throws -> LibvirtConnection {
         try eventLoop.start()
-        guard let pointer = virConnectOpenReadOnly(uri) else {
-            throw LibvirtError.last(from: "virConnectOpenReadOnly")
+        let opened: OpaquePointer?
+        switch access {
+        case .readOnly: opened = virConnectOpenReadOnly(uri)
+        case .readWrite: opened = virConnectOpen(uri)
+        }
+        guard let pointer = opened else {
+            throw LibvirtError.last(from: access == .readOnly ? "virConnectOpenReadOnly" : "virConnectOpen")
         }
         let connection = LibvirtConnection(uri: uri, pointer: pointer, logger: logger)
         do {
-            try connection.setUp(pointer)
+            try connection.setUp(pointer, domainEvents: domainEvents)
         } catch {
             connection.close()
             throw error
@@ -92,7 +111,7 @@ public final class LibvirtConnection: @unchecked Sendable {
     }
 
     /// Keepalive and callbacks, right after opening.
-    private func setUp(_ pointer: OpaquePointer) throws {
+    private func setUp(_ pointer: OpaquePointer, domainEvents: Bool) throws {
         if virConnectSetKeepAlive(pointer, Self.keepAliveIntervalSeconds, Self.keepAliveCount) < 0 {
             let error = LibvirtError.last(from: "virConnectSetKeepAlive")
             guard error.isUnsupported else {
@@ -102,6 +121,9 @@ public final class LibvirtConnection: @unchecked Sendable {
         }
         try registerCloseCallback(pointer)
         state.withLock { $0.isCloseCallbackRegistered = true }
+        guard domainEvents else {
+            return
+        }
         let callbackID = try registerLifecycleCallback(pointer)
         state.withLock { $0.lifecycleCallbackID = callbackID }
     }

@@ -21,7 +21,7 @@ import Darwin
 /// following events).
 ///
 /// The loop must run before any connection opens (registering the event implementation after
-/// `virConnectOpen*` loses events); ``LibvirtConnection/open(uri:eventLoop:logger:)`` starts it.
+/// `virConnectOpen*` loses events); ``LibvirtConnection/open(uri:access:domainEvents:eventLoop:logger:)`` starts it.
 /// There is a single instance, ``shared``, because libvirt's default implementation is global.
 public final class LibvirtEventLoop: Sendable {
     /// The one event loop of this process, started on first use.

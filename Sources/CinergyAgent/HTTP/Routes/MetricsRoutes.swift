@@ -18,6 +18,8 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
     var emissionFactors: (any EmissionFactorSchedule)? = nil
     /// The ledger, whose health the `cinergy_ledger_*` gauges give (issue 13); nil or off: none.
     var ledger: Ledger? = nil
+    /// The guest channels, whose counters the `cinergy_guest_channel_*` series give (issue 21); nil: off.
+    var guestChannels: GuestChannels? = nil
 
     var endpoints: [Endpoint<Context>] {
         [.get("/metrics") { _, _ in metrics() }]
@@ -153,6 +155,23 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             if let flushed = ledgerStatus.lastFlushUnixSeconds {
                 out.family("cinergy_ledger_last_flush_timestamp_seconds", type: "gauge", help: "When the ledger last wrote its database (Unix time).")
                 out.sample("cinergy_ledger_last_flush_timestamp_seconds", flushed)
+            }
+        }
+        if let guestChannels {
+            // One series per VM whose domain has the channel (declared or hot-plugged).
+            let channels = guestChannels.snapshot()
+            out.family("cinergy_guest_channel_connected", type: "gauge", help: "1 while the agent is connected to the VM's guest channel socket.")
+            for channel in channels {
+                out.sample("cinergy_guest_channel_connected", labels: [("vm", channel.name), ("uuid", channel.uuid)], channel.isConnected ? 1 : 0)
+            }
+            out.family("cinergy_guest_channel_lines_total", type: "counter", help: "Lines handed to the VM's guest channel since the agent started.")
+            for channel in channels {
+                out.sample("cinergy_guest_channel_lines_total", labels: [("vm", channel.name), ("uuid", channel.uuid)], Double(channel.linesWritten))
+            }
+            out.family("cinergy_guest_channel_lines_dropped_total", type: "counter", help: "Lines dropped because the VM's guest channel buffer was full (the guest does not read).")
+            for channel in channels {
+                out.sample(
+                    "cinergy_guest_channel_lines_dropped_total", labels: [("vm", channel.name), ("uuid", channel.uuid)], Double(channel.linesDropped))
             }
         }
         out.family("cinergy_http_requests_total", type: "counter", help: "HTTP requests answered, by route and status.")

@@ -23,8 +23,15 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     /// was taken at, and whether the model's input left the range `f` was fitted on.
     func power(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
-        let estimate = powerModel.estimate(usage, vmCores: record.identity.vcpus, runningVCPUs: registry.runningVCPUs)
         var json = JSONWriter()
+        writePower(record, usage, to: &json)
+        return JSONResponse.make(json.text)
+    }
+
+    /// `/power`'s object for `record` at `usage`. Without `hostLoad`, `host_cpu_usage` (the load
+    /// of the whole host, the neighbours' included) is left out: the guest channel's form.
+    func writePower(_ record: VMRecord, _ usage: UsageSample, to json: inout JSONWriter, hostLoad: Bool = true) {
+        let estimate = powerModel.estimate(usage, vmCores: record.identity.vcpus, runningVCPUs: registry.runningVCPUs)
         json.object { json in
             json.field("vm", record.name)
             json.field("cpu_usage", usage.cpuUsagePercent)
@@ -40,10 +47,9 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("sample_interval_seconds", usage.intervalSeconds)
             json.field("energy_joules", record.energyJoules)
             json.field("carbon_grams", record.carbonGrams)
-            json.field("host_cpu_usage", usage.hostCPUUsagePercent)
+            if hostLoad { json.field("host_cpu_usage", usage.hostCPUUsagePercent) }
             json.field("extrapolated", estimate.extrapolated)
         }
-        return JSONResponse.make(json.text)
     }
 
     /// The seed's fields in the seed's order, then `uuid`, `sampled_at`, and the VM's energy and
@@ -55,6 +61,13 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     /// estimated the factor in force (null where unknown or with `EMISSION_FACTOR`).
     func carbon(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
+        var json = JSONWriter()
+        writeCarbon(record, usage, to: &json)
+        return JSONResponse.make(json.text)
+    }
+
+    /// `/carbon`'s object for `record` at `usage`, with the factor in force now.
+    func writeCarbon(_ record: VMRecord, _ usage: UsageSample, to json: inout JSONWriter) {
         var carbonModel = carbonModel
         let now = SystemClock.unixSeconds()
         let fileFactor = emissionFactors?.gramsPerKilowattHour(atUnixSeconds: now)
@@ -65,7 +78,6 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
         let share = powerModel.share(vmCores: record.identity.vcpus, runningVCPUs: runningVCPUs)
         let operational = carbonModel.gramsPerHour(powerWatts: watts)
         let embodiedRate = embodied?.gramsPerHour(share: share)
-        var json = JSONWriter()
         json.object { json in
             json.field("vm", record.name)
             json.field("power_watts", watts)
@@ -92,6 +104,5 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
                 json.value(nil as String?)
             }
         }
-        return JSONResponse.make(json.text)
     }
 }
