@@ -295,6 +295,9 @@ enum OpenAPIDocument {
                 carbon_grams: {type: number, minimum: 0}
                 host_cpu_usage: {type: number, minimum: 0, maximum: 100, nullable: true, description: Percent of all host CPUs, the load the cinergy ratio was taken at}
                 extrapolated: {type: boolean, description: The model's input lay beyond the range f was fitted on (MODEL_INPUT_MAX)}
+                attributed_power_watts: {type: number, nullable: true, minimum: 0, description: "Only with a host meter (HOST_METER): the VM's metered share of the measured power in watts (static + dynamic below); null until the meter's first reading with the VM"}
+                attributed_static_power_watts: {type: number, nullable: true, minimum: 0, description: "Only with a host meter: the VM's share of the idle power f(0) by vCPUs, in watts"}
+                attributed_dynamic_power_watts: {type: number, nullable: true, minimum: 0, description: "Only with a host meter: the VM's share of the measured power above idle by its CPU time among all the host's busy CPU time, in watts"}
             Carbon:
               type: object
               required: [vm, power_watts, pue, emission_factor_gco2_per_kwh, carbon_intensity_gco2_per_hour, uuid,
@@ -457,7 +460,7 @@ enum OpenAPIDocument {
                   nullable: true
                   required: [kind, measures, available, error, power_watts, host_cpu_usage, model_power_watts,
                     model_error_percent, mean_absolute_percent_error, window_seconds, readings_in_window, energy_joules,
-                    read_at, drifting, drift_threshold_percent]
+                    read_at, drifting, drift_threshold_percent, attribution]
                   properties:
                     kind: {type: string, enum: [rapl, hwmon, ipmi], nullable: true}
                     measures: {type: string, nullable: true}
@@ -474,6 +477,39 @@ enum OpenAPIDocument {
                     read_at: {type: string, format: date-time, nullable: true}
                     drifting: {type: boolean}
                     drift_threshold_percent: {type: number}
+                    attribution:
+                      type: object
+                      nullable: true
+                      description: >-
+                        The metered share of the newest reading (null before the first): each VM's attributed power (its
+                        vCPUs' share of the idle power f(0) + its CPU time's share of the measured power above idle), the
+                        host's own share, and the cinergy ratio the host exhibits over the drift window beside the configured one.
+                      required: [measured_power_watts, idle_power_watts, vms_attributed_power_watts, host_own_power_watts, sum_watts,
+                        observed_cinergy_ratio, configured_cinergy_ratio, configured_cinergy_ratio_source, vms]
+                      properties:
+                        measured_power_watts: {type: number, minimum: 0, description: What the meter measured, in watts}
+                        idle_power_watts: {type: number, minimum: 0, description: "The idle power shared out, f(0) capped at the measured power, in watts"}
+                        vms_attributed_power_watts: {type: number, minimum: 0, description: The VMs' attributed powers together, in watts}
+                        host_own_power_watts: {type: number, minimum: 0, description: "The host's own (non-VM) share, in watts"}
+                        sum_watts: {type: number, minimum: 0, description: "vms_attributed_power_watts + host_own_power_watts: the measured power, in watts"}
+                        observed_cinergy_ratio: {type: number, nullable: true, minimum: 0, description: "Σ attributed dynamic / Σ model dynamic (f(x) − f(0)) over the VMs and the drift window's readings: the ratio the host exhibits, load-weighted; null without VM load"}
+                        configured_cinergy_ratio: {type: number, minimum: 0, maximum: 1, description: The configured ratio at the host's load now}
+                        configured_cinergy_ratio_source: {type: string, enum: [CINERGY_RATIO, CINERGY_RATIO_COEFF]}
+                        vms:
+                          type: array
+                          items:
+                            type: object
+                            required: [vm, uuid, cpu_usage, attributed_static_power_watts, attributed_dynamic_power_watts,
+                              attributed_power_watts, model_dynamic_power_watts, observed_cinergy_ratio]
+                            properties:
+                              vm: {type: string}
+                              uuid: {type: string, nullable: true}
+                              cpu_usage: {type: number, minimum: 0, description: Percent of one host CPU}
+                              attributed_static_power_watts: {type: number, minimum: 0}
+                              attributed_dynamic_power_watts: {type: number, minimum: 0}
+                              attributed_power_watts: {type: number, minimum: 0}
+                              model_dynamic_power_watts: {type: number, minimum: 0, description: "max(0, f(x) − f(0)): the isolated dynamic power before the cinergy ratio, in watts"}
+                              observed_cinergy_ratio: {type: number, nullable: true, minimum: 0}
             Health:
               type: object
               required: [status, uptime_seconds, vm_count, sample_interval_seconds, last_sample_at,
