@@ -48,12 +48,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The meter layer: host power from RAPL (powercap), hwmon or IPMI DCMI, behind one protocol.
+        // The meter layer: host power from RAPL (powercap), hwmon or IPMI DCMI, behind one protocol;
+        // the agent's meter service and the monitor of the model's drift and the metered share.
         .target(
             name: "CinergyMeter",
             dependencies: [
                 "CinergyCore",
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -148,6 +151,8 @@ let package = Package(
         .testTarget(
             name: "CinergyCalibrationTests",
             dependencies: ["CinergyCalibration", "CinergyMeter", "CinergyCore"],
+            // Published SPECpower_ssj2008 curves the fit is evaluated on, read by path.
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 public import CinergyCore
 import CinergyLibvirt
 public import CinergyLedger
+public import CinergyMeter
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
@@ -24,7 +25,8 @@ public func buildRouter(
     var endpoints: [Endpoint<BasicRequestContext>] = []
     endpoints += PowerRoutes(
         registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel,
-        emissionFactors: emissionFactors, embodied: configuration.embodiedModel
+        emissionFactors: emissionFactors, embodied: configuration.embodiedModel,
+        hostMonitor: configuration.hostMeterConfigured ? hostMonitor : nil
     )
     .endpoints
     // The ledger's reports (issue 13).
@@ -103,6 +105,7 @@ public func buildApplication(
                 ),
                 monitor: hostMonitor,
                 model: configuration.powerModel,
+                registry: registry,
                 logger: logger
             )
         )

@@ -171,7 +171,7 @@ struct ConfigurationTests {
     func unknownVariable() async throws {
         let directory = try TemporaryDirectory()
         let file = directory.path + "/typo.env"
-        try "REG_COEFF=1\nCINERGY_RATIOO=0.5\nCINERGY_RATIO=0.5\nDC_PUE=1\nEMISSION_FACTOR=1\n"
+        try "REG_COEFF=1,2\nCINERGY_RATIOO=0.5\nCINERGY_RATIO=0.5\nDC_PUE=1\nEMISSION_FACTOR=1\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
         let (_, warnings) = try await AgentConfiguration.load(from: .init(environment: [:], envFilePath: file, envFileRequired: true))
         #expect(warnings.count == 1)

@@ -50,7 +50,8 @@ extension AgentConfiguration {
         return (configuration, warnings + configuration.modelWarnings)
     }
 
-    /// What is wrong with the power model inside its fitted range, over the inputs a VM can reach.
+    /// What is wrong with the power model inside its fitted range, over the inputs a VM can reach,
+    /// by the shape rule `cinergy calibrate` checks its fits with (`PowerCurve.shapeProblems`).
     var modelWarnings: [String] {
         let model = powerModel
         let range = modelInputMax.map { "its fitted range (MODEL_INPUT_MAX=\(Self.format($0)))" } ?? "the inputs a VM can reach"
@@ -60,6 +61,8 @@ extension AgentConfiguration {
                 "REG_COEFF: f is negative from \(modelInput.rawValue) \(Self.format(x)) on, inside \(range); dynamic power is served as 0 W where f(x) < f(0)"
             case .decreasing(let x):
                 "REG_COEFF: f decreases from \(modelInput.rawValue) \(Self.format(x)) on, inside \(range): more load would read as less power (refit with `cinergy calibrate`, or set MODEL_INPUT_MAX to the range it was fitted on)"
+            case .flat(let watts):
+                "REG_COEFF: f does not rise inside \(range) (f(0) = \(Self.format(watts)) W): every VM's dynamic power is 0 W (refit with `cinergy calibrate`)"
             }
         }
     }

@@ -28,18 +28,18 @@ public struct EnvFragment: Sendable {
     public static func figures(_ report: FitReport) -> [String] {
         let range = report.measuredRange
         return [
-            "fit: degree \(report.degree), chosen by leave-one-level-out cross-validation over "
-                + "\(report.levelCount) load levels, \(report.pointCount) points",
+            "fit: degree \(report.degree), non-negative and non-decreasing on 0 % to \(NumberFormat.short(report.inputMax, 1)) % by "
+                + "construction, degree chosen on held-out interior levels; \(report.levelCount) load levels, \(report.pointCount) points",
             "in sample: RMSE \(NumberFormat.fixed(report.rmseInSampleWatts, 2)) W, MAPE "
                 + "\(NumberFormat.fixed(report.mapeInSamplePercent, 2)) %; held out: RMSE "
                 + "\(NumberFormat.fixed(report.rmseHeldOutWatts, 2)) W, MAPE \(NumberFormat.fixed(report.mapeHeldOutPercent, 2)) %",
             "measured host load: \(NumberFormat.fixed(range.lowerBound, 1)) % to \(NumberFormat.fixed(range.upperBound, 1)) %; "
-                + "f(\(NumberFormat.short(range.lowerBound, 1))) = \(NumberFormat.fixed(report.polynomial(range.lowerBound), 1)) W, "
+                + "f(0) = \(NumberFormat.fixed(report.polynomial(0), 1)) W, "
                 + "f(\(NumberFormat.short(range.upperBound, 1))) = \(NumberFormat.fixed(report.polynomial(range.upperBound), 1)) W",
-            "held-out RMSE by degree: "
+            "held-out error by degree (RMS, % of watts): "
                 + report.candidates.map { candidate in
-                    "\(candidate.degree): \(NumberFormat.fixed(candidate.rmseHeldOutWatts, 2)) W"
-                        + (candidate.degree == report.degree ? " (chosen)" : candidate.isAdmissible ? "" : " (rejected)")
+                    "\(candidate.degree): \(NumberFormat.fixed(candidate.heldOutErrorPercent, 2))"
+                        + (candidate.degree == report.degree ? " (chosen)" : "")
                 }.joined(separator: ", "),
         ]
     }

@@ -30,28 +30,31 @@ public struct PowerCurve: Sendable, Equatable {
     public var idleWatts: Double { polynomial(0) }
 
     /// What is wrong with the polynomial over `0...reach` (the inputs a VM can reach), inside its
-    /// fitted range: where it first turns negative and where it first decreases, checked on a
-    /// fine grid. The continuation beyond the range never decreases.
+    /// fitted range, by the one shape rule (`PowerCurve.shapeProblems`). The continuation beyond
+    /// the range never decreases.
     public func problems(reach: Double) -> [Problem] {
-        let end = min(reach, inputMax ?? reach)
+        Self.shapeProblems(polynomial, upTo: min(reach, inputMax ?? reach))
+    }
+
+    /// The shape rule a power curve must pass on `[0, end]`, checked from 0 (where `f(0)` sets
+    /// every VM's static power) on a grid of 2,000 steps: never below 0 W, never falling from one
+    /// step to the next by more than rounding (10⁻⁹ of the curve's largest magnitude), and rising
+    /// overall (`f(end) > f(0)`; a constant gives every VM zero dynamic power). `cinergy
+    /// calibrate` checks its fit with it, the agent its `REG_COEFF` at start-up.
+    public static func shapeProblems(_ polynomial: Polynomial, upTo end: Double) -> [Problem] {
         guard end > 0 else { return [] }
         let steps = 2000
+        let values = (0...steps).map { polynomial(end * Double($0) / Double(steps)) }
+        let rounding = 1e-9 * max(1, values.map(abs).max() ?? 1)
         var problems: [Problem] = []
-        var previous = polynomial(0)
-        var sawNegative = previous < 0
-        var sawDecrease = false
-        for step in 1...steps {
-            let x = end * Double(step) / Double(steps)
-            let value = polynomial(x)
-            if !sawNegative, value < 0 {
-                sawNegative = true
-                problems.append(.negative(atInput: x))
-            }
-            if !sawDecrease, value < previous - 1e-9 * max(1, abs(previous)) {
-                sawDecrease = true
-                problems.append(.decreasing(fromInput: end * Double(step - 1) / Double(steps)))
-            }
-            previous = value
+        if let first = values.firstIndex(where: { $0 < -rounding }) {
+            problems.append(.negative(atInput: end * Double(first) / Double(steps)))
+        }
+        if let step = values.indices.dropFirst().first(where: { values[$0] < values[$0 - 1] - rounding }) {
+            problems.append(.decreasing(fromInput: end * Double(step - 1) / Double(steps)))
+        }
+        if values[steps] - values[0] <= rounding {
+            problems.append(.flat(watts: values[0]))
         }
         return problems
     }
@@ -62,6 +65,8 @@ public struct PowerCurve: Sendable, Equatable {
         case negative(atInput: Double)
         /// `f` falls as the load rises, from this input on.
         case decreasing(fromInput: Double)
+        /// `f` does not rise over the range: it stays at (or ends below) this value, in watts.
+        case flat(watts: Double)
     }
 }
 

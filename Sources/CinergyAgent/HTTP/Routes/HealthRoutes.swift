@@ -1,5 +1,6 @@
 import CinergyCore
 import CinergyLedger
+import CinergyMeter
 import Hummingbird
 
 /// `GET /health`: liveness, plus what the agent knows (VMs, last sample, sources).
@@ -53,7 +54,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                     json.field("mean_absolute_percent_error", snapshot.meanAbsolutePercentError)
                     json.field("drift_threshold_percent", snapshot.configuration.driftThresholdPercent)
                     json.field("window_seconds", snapshot.configuration.windowSeconds)
-                    json.field("meter", snapshot.meter?.kind)
+                    json.field("meter", snapshot.meter?.kind.rawValue)
                     json.field("meter_error", snapshot.meterError)
                     json.field(
                         "advice",

@@ -1,8 +1,11 @@
 import CinergyCore
+import CinergyMeter
 import Hummingbird
 
 /// `GET /host`: the host's CPU load, the model's prediction for the whole host, the sum of the
-/// VMs' isolated powers and, with a meter, what it measures and the model's error against it.
+/// VMs' isolated powers and, with a meter, what it measures, the model's error against it, the
+/// metered share (each VM's attributed power, the host's own, adding up to the measured power) and
+/// the cinergy ratio the host exhibits beside the configured one.
 struct HostRoutes<Context: RequestContext>: Sendable {
     let registry: VMRegistry
     let powerModel: PowerModel
@@ -44,7 +47,7 @@ struct HostRoutes<Context: RequestContext>: Sendable {
                 return
             }
             json.object { json in
-                json.field("kind", snapshot.meter?.kind)
+                json.field("kind", snapshot.meter?.kind.rawValue)
                 json.field("measures", snapshot.meter?.measures)
                 json.field("available", snapshot.meter != nil && snapshot.meterError == nil)
                 json.field("error", snapshot.meterError)
@@ -59,8 +62,50 @@ struct HostRoutes<Context: RequestContext>: Sendable {
                 json.field("read_at", snapshot.latest.map { Timestamp.rfc3339(unixSeconds: $0.atUnixSeconds) })
                 json.field("drifting", snapshot.drifting)
                 json.field("drift_threshold_percent", snapshot.configuration.driftThresholdPercent)
+                json.key("attribution")
+                attribution(snapshot, hostLoad: hostLoad, into: &json)
             }
         }
         return JSONResponse.make(json.text)
+    }
+
+    /// The metered share of the newest reading and the observed cinergy ratio; null before the
+    /// first reading.
+    func attribution(_ snapshot: HostPowerMonitor.Snapshot, hostLoad: Double?, into json: inout JSONWriter) {
+        guard let share = snapshot.share else {
+            json.value(nil as String?)
+            return
+        }
+        let ratioByVM = snapshot.observedRatioByVM
+        json.object { json in
+            json.field("measured_power_watts", share.measuredWatts)
+            json.field("idle_power_watts", share.idleWatts)
+            json.field("vms_attributed_power_watts", share.vmsWatts)
+            json.field("host_own_power_watts", share.hostOwnWatts)
+            json.field("sum_watts", share.vmsWatts + share.hostOwnWatts)
+            json.field("observed_cinergy_ratio", snapshot.observedRatio.ratio)
+            json.field("configured_cinergy_ratio", powerModel.ratio.value(hostLoadPercent: hostLoad))
+            switch powerModel.ratio {
+            case .constant:
+                json.field("configured_cinergy_ratio_source", "CINERGY_RATIO")
+            case .hostLoadCurve:
+                json.field("configured_cinergy_ratio_source", "CINERGY_RATIO_COEFF")
+            }
+            json.key("vms")
+            json.array { json in
+                for vm in share.vms {
+                    json.object { json in
+                        json.field("vm", vm.name)
+                        json.field("uuid", vm.uuid)
+                        json.field("cpu_usage", vm.cpuUsagePercent)
+                        json.field("attributed_static_power_watts", vm.staticWatts)
+                        json.field("attributed_dynamic_power_watts", vm.dynamicWatts)
+                        json.field("attributed_power_watts", vm.totalWatts)
+                        json.field("model_dynamic_power_watts", vm.isolatedDynamicWatts)
+                        json.field("observed_cinergy_ratio", ratioByVM[vm.key]?.ratio)
+                    }
+                }
+            }
+        }
     }
 }

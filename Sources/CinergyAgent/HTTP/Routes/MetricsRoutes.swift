@@ -1,5 +1,6 @@
 import CinergyCore
 import CinergyLedger
+import CinergyMeter
 import Hummingbird
 
 /// `GET /metrics`: the registry and the agent in the Prometheus text format.
@@ -130,7 +131,7 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         if configuration.hostMeterConfigured {
             let host = hostMonitor.snapshot()
             if let meter = host.meter, let latest = host.latest {
-                let labels = [("meter", meter.kind)]
+                let labels = [("meter", meter.kind.rawValue)]
                 out.family("cinergy_host_power_watts", type: "gauge", help: "The host's power as its meter measures it, in watts.")
                 out.sample("cinergy_host_power_watts", labels: labels, latest.measuredWatts)
                 out.family("cinergy_host_energy_joules_total", type: "counter", help: "Energy the host's meter measured since the agent started, in joules.")
@@ -142,6 +143,21 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             }
             out.family("cinergy_host_model_drifting", type: "gauge", help: "1 while the model's error against the host's meter is above MODEL_DRIFT_PERCENT.")
             out.sample("cinergy_host_model_drifting", host.drifting ? 1 : 0)
+            // The metered share (issue 18): what the meter says each VM is responsible for.
+            if let share = host.share {
+                let shareByKey = Dictionary(share.vms.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+                perVM("cinergy_vm_attributed_power_watts", type: "gauge", help: "The VM's share of the power the host's meter measures (static share of the idle power + share of the power above idle by CPU time), in watts.") {
+                    shareByKey[$0.identity.key]?.totalWatts
+                }
+                out.family("cinergy_host_vms_attributed_power_watts", type: "gauge", help: "The VMs' attributed power together, in watts.")
+                out.sample("cinergy_host_vms_attributed_power_watts", share.vmsWatts)
+                out.family("cinergy_host_own_power_watts", type: "gauge", help: "The host's own (non-VM) share of the measured power, in watts.")
+                out.sample("cinergy_host_own_power_watts", share.hostOwnWatts)
+            }
+            if let ratio = host.observedRatio.ratio {
+                out.family("cinergy_host_observed_cinergy_ratio", type: "gauge", help: "The cinergy ratio the host exhibits over the drift window: attributed over isolated dynamic power, load-weighted.")
+                out.sample("cinergy_host_observed_cinergy_ratio", ratio)
+            }
         }
         if configuration.libvirtURI != nil {
             out.family("cinergy_libvirt_connected", type: "gauge", help: "1 while the agent is connected to libvirt.")

@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyMeter
 import Hummingbird
 
 /// `GET /power?vm=` and `GET /carbon?vm=`: one VM's isolated power and carbon emission rate.
@@ -10,6 +11,9 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     var emissionFactors: (any EmissionFactorSchedule)? = nil
     /// The server's embodied emissions over its lifetime; nil when not accounted (issue 19).
     var embodied: EmbodiedModel? = nil
+    /// The host meter's monitor when `HOST_METER` names a meter: `/power` then carries the VM's
+    /// attributed (metered) power beside its isolated power; nil: nothing changes.
+    var hostMonitor: HostPowerMonitor? = nil
 
     var endpoints: [Endpoint<Context>] {
         [
@@ -20,7 +24,8 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
 
     /// The seed's fields in the seed's order, then `uuid`, `model_input`, `sampled_at`,
     /// `sample_interval_seconds`, the VM's energy and carbon so far, the host's CPU load the ratio
-    /// was taken at, and whether the model's input left the range `f` was fitted on.
+    /// was taken at, and whether the model's input left the range `f` was fitted on; with a host
+    /// meter, the VM's attributed power (static, dynamic, total).
     func power(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
         var json = JSONWriter()
@@ -49,6 +54,14 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("carbon_grams", record.carbonGrams)
             if hostLoad { json.field("host_cpu_usage", usage.hostCPUUsagePercent) }
             json.field("extrapolated", estimate.extrapolated)
+            // The metered share (issue 18), which depends on the neighbours: not in the guest's form.
+            if hostLoad, let hostMonitor {
+                // Null until the meter's first reading with the VM.
+                let share = hostMonitor.attributedShare(of: record.identity.key)
+                json.field("attributed_power_watts", share?.totalWatts)
+                json.field("attributed_static_power_watts", share?.staticWatts)
+                json.field("attributed_dynamic_power_watts", share?.dynamicWatts)
+            }
         }
     }
 

@@ -1,11 +1,11 @@
 public import CinergyCore
-import CinergyMeter
 public import Logging
 public import ServiceLifecycle
 import Synchronization
 
 /// Reads the host's power meter on a thread of its own, on the meter's own schedule, and records
-/// each reading beside the model's prediction for the same interval in the `HostPowerMonitor`.
+/// each reading beside the model's prediction for the same interval in the `HostPowerMonitor`,
+/// with the reading's metered share among the registry's VMs (`MeteredShare`).
 ///
 /// A meter that cannot be opened or read never stops the agent: the monitor says why, and the
 /// service tries again. HTTP handlers read the monitor only; none ever waits on a meter.
@@ -19,25 +19,58 @@ public struct HostMeterService: Service, CustomStringConvertible {
         public var procRoot: String
         /// Seconds between two readings of a sysfs meter; IPMI is read at most every 10 s.
         public var intervalSeconds: Double
+        /// The CPUs `/proc/stat`'s host load is a percentage of.
+        public var onlineCPUs: Int
 
-        public init(choice: MeterChoice, sysfsRoot: String = "/sys", procRoot: String = "/proc", intervalSeconds: Double = 1) {
+        public init(
+            choice: MeterChoice, sysfsRoot: String = "/sys", procRoot: String = "/proc", intervalSeconds: Double = 1,
+            onlineCPUs: Int = HostCPUs.onlineCount()
+        ) {
             self.choice = choice
             self.sysfsRoot = sysfsRoot
             self.procRoot = procRoot
             self.intervalSeconds = intervalSeconds
+            self.onlineCPUs = onlineCPUs
         }
     }
 
     public let configuration: Configuration
     public let monitor: HostPowerMonitor
     public let model: PowerModel
+    /// The VMs the measured power is shared among; nil: no share is computed.
+    public let registry: VMRegistry?
     public let logger: Logger
 
-    public init(configuration: Configuration, monitor: HostPowerMonitor, model: PowerModel, logger: Logger) {
+    public init(configuration: Configuration, monitor: HostPowerMonitor, model: PowerModel, registry: VMRegistry? = nil, logger: Logger) {
         self.configuration = configuration
         self.monitor = monitor
         self.model = model
+        self.registry = registry
         self.logger = logger
+    }
+
+    /// The metered share of `measuredWatts` among the registry's VMs, by their latest usage: each
+    /// VM's CPU use and the host's busy CPU time come from the same sampling round; without one
+    /// (no VM sampled yet) the meter's own interval's host load is used.
+    func share(measuredWatts: Double, hostLoadPercent: Double) -> MeteredShare? {
+        guard let registry else { return nil }
+        let records = registry.records()
+        var hostBusy = hostLoadPercent * Double(configuration.onlineCPUs)
+        let uses = records.compactMap { record -> MeteredShare.VMUse? in
+            guard let usage = record.effectiveUsage else { return nil }
+            if let load = usage.hostCPUUsagePercent { hostBusy = load * Double(configuration.onlineCPUs) }
+            var isolated = model
+            isolated.ratio = .constant(1)
+            return MeteredShare.VMUse(
+                key: record.identity.key, name: record.name, uuid: record.identity.uuid, vcpus: record.identity.vcpus,
+                cpuUsagePercent: usage.cpuUsagePercent,
+                isolatedDynamicWatts: isolated.estimate(usage, vmCores: record.identity.vcpus).dynamicWatts
+            )
+        }
+        return MeteredShare.attribute(
+            measuredWatts: measuredWatts, idleWatts: model.curve.idleWatts, hostBusyCPUPercent: hostBusy,
+            serverCores: model.serverCores, vms: uses
+        )
     }
 
     public var description: String { "HostMeterService(meter: \(configuration.choice.rawValue), sysfs: \(configuration.sysfsRoot))" }
@@ -89,7 +122,7 @@ private struct MeterLoop: Sendable {
                 do {
                     meter = try MeterDiscovery.open(configuration.choice, sysfsRoot: configuration.sysfsRoot)
                     if let meter {
-                        service.monitor.setMeter(.init(kind: meter.kind.rawValue, measures: meter.measures))
+                        service.monitor.setMeter(.init(kind: meter.kind, measures: meter.measures))
                         service.logger.info("host meter opened", metadata: ["meter": "\(meter.kind)", "measures": "\(meter.measures)"])
                         lastOpenError = nil
                     }
@@ -116,7 +149,8 @@ private struct MeterLoop: Sendable {
                             measuredWatts: watts,
                             predictedWatts: service.model.hostWatts(hostLoadPercent: load)
                         )
-                        log(service.monitor.record(comparison, energyJoules: energy))
+                        let share = service.share(measuredWatts: watts, hostLoadPercent: load)
+                        log(service.monitor.record(comparison, energyJoules: energy, share: share))
                     }
                     previous = (reading, cpu)
                     lastReadError = nil

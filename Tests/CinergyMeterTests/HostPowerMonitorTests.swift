@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyMeter
 import Testing
 
 @Suite("Host power monitor: model error and drift")
@@ -52,11 +53,39 @@ struct HostPowerMonitorTests {
     @Test("a meter error is shown until the next reading; a 0 W reading has no error figure")
     func meterError() {
         let monitor = HostPowerMonitor()
-        monitor.setMeter(.init(kind: "rapl", measures: "CPU package power"))
+        monitor.setMeter(.init(kind: .rapl, measures: "CPU package power"))
         monitor.setMeterError("energy_uj: permission denied")
         #expect(monitor.snapshot().meterError == "energy_uj: permission denied")
         monitor.record(Self.comparison(at: 1, measured: 0, predicted: 10), energyJoules: 0)
         #expect(monitor.snapshot().meterError == nil)
         #expect(monitor.snapshot().meanAbsolutePercentError == nil)
+    }
+}
+
+@Suite("Host power monitor: the metered share and the observed ratio")
+struct HostPowerMonitorShareTests {
+    static func share(attributedDynamic: Double, isolatedDynamic: Double) -> MeteredShare {
+        MeteredShare.attribute(
+            measuredWatts: 100 + attributedDynamic, idleWatts: 100, hostBusyCPUPercent: 100, serverCores: 4,
+            vms: [.init(key: .domain(uuid: "a"), name: "a", uuid: "a", vcpus: 1, cpuUsagePercent: 100, isolatedDynamicWatts: isolatedDynamic)]
+        )
+    }
+
+    @Test("the observed ratio is attributed over isolated dynamic power, summed over the window; the newest share per VM")
+    func observedRatio() {
+        let monitor = HostPowerMonitor(configuration: .init(windowSeconds: 10, driftThresholdPercent: 15, minimumComparisons: 1))
+        let comparison = { (time: Double) in
+            HostPowerMonitor.Comparison(atUnixSeconds: time, hostLoadPercent: 25, measuredWatts: 110, predictedWatts: 110)
+        }
+        monitor.record(comparison(1), energyJoules: 1, share: Self.share(attributedDynamic: 10, isolatedDynamic: 40))
+        monitor.record(comparison(2), energyJoules: 1, share: Self.share(attributedDynamic: 30, isolatedDynamic: 40))
+        let snapshot = monitor.snapshot()
+        #expect(snapshot.observedRatio.ratio == 0.5)
+        #expect(snapshot.observedRatioByVM[.domain(uuid: "a")]?.ratio == 0.5)
+        #expect(monitor.attributedShare(of: .domain(uuid: "a"))?.dynamicWatts == 30)
+        #expect(monitor.attributedShare(of: .domain(uuid: "b")) == nil)
+        // The first reading leaves the window: 30 / 40.
+        monitor.record(comparison(11.5), energyJoules: 1, share: Self.share(attributedDynamic: 30, isolatedDynamic: 40))
+        #expect(monitor.snapshot().observedRatio.ratio == 0.75)
     }
 }

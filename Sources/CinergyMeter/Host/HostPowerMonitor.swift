@@ -1,8 +1,14 @@
+public import CinergyCore
 import Synchronization
 
 /// The host's measured power beside the model's prediction for it, and whether the two still
 /// agree: a record of comparisons over a sliding window, their mean absolute percentage error,
-/// and the drift flag that error raises past a threshold.
+/// and the drift flag that error raises past a threshold. With each reading, the metered share
+/// (`MeteredShare`): what the meter says each VM is responsible for, and over the window the
+/// cinergy ratio the host actually exhibits.
+///
+/// The one place the per-VM attributed watts live (`attributedShare(of:)`, `snapshot().share`):
+/// HTTP handlers, the metrics and (later) the ledger read them here.
 ///
 /// Fed by the meter's own thread (one comparison per meter reading, the host load measured over
 /// the same interval as the power); read by HTTP handlers, which never wait on a meter.
@@ -43,21 +49,30 @@ public final class HostPowerMonitor: Sendable {
         /// The model's error against the meter, in percent of the measured power (positive when
         /// the model predicts more); nil when the meter read 0 W or less.
         public var errorPercent: Double? {
-            measuredWatts > 0 ? (predictedWatts - measuredWatts) / measuredWatts * 100 : nil
+            PercentError.signed(predicted: predictedWatts, actual: measuredWatts)
         }
     }
 
     /// The meter as the monitor knows it.
     public struct Meter: Sendable, Equatable {
-        /// `rapl`, `hwmon` or `ipmi`.
-        public var kind: String
+        public var kind: MeterKind
         /// What it measures, for people ("CPU package power (RAPL package-0)").
         public var measures: String
 
-        public init(kind: String, measures: String) {
+        public init(kind: MeterKind, measures: String) {
             self.kind = kind
             self.measures = measures
         }
+    }
+
+    /// The observed cinergy ratio of one VM over the window.
+    public struct ObservedRatio: Sendable, Equatable {
+        /// Σ attributed dynamic watts over the window's readings.
+        public var attributedDynamicWatts: Double
+        /// Σ isolated dynamic watts (before the ratio) over the same readings.
+        public var isolatedDynamicWatts: Double
+        /// attributed / isolated; nil while the isolated dynamic power is 0.
+        public var ratio: Double? { isolatedDynamicWatts > 0 ? attributedDynamicWatts / isolatedDynamicWatts : nil }
     }
 
     /// What the monitor holds now.
@@ -74,6 +89,13 @@ public final class HostPowerMonitor: Sendable {
         public var meanAbsolutePercentError: Double?
         /// Whether the model is drifting from the meter.
         public var drifting: Bool
+        /// The metered share of the newest reading; nil before the first.
+        public var share: MeteredShare?
+        /// The cinergy ratio the host exhibits over the window, all VMs together (the ratio of the
+        /// sums, so each VM weighs by its dynamic power, i.e. its load); nil without VM load.
+        public var observedRatio: ObservedRatio
+        /// The same per VM.
+        public var observedRatioByVM: [VMKey: ObservedRatio]
         public var configuration: Configuration
 
         /// The newest comparison.
@@ -86,12 +108,19 @@ public final class HostPowerMonitor: Sendable {
         case recovered(meanAbsolutePercentError: Double)
     }
 
+    private struct Entry {
+        var comparison: Comparison
+        /// Per VM: (attributed dynamic, isolated dynamic) watts.
+        var dynamics: [VMKey: (attributed: Double, isolated: Double)]
+    }
+
     private struct State {
         var meter: Meter?
         var meterError: String?
-        var window: [Comparison] = []
+        var window: [Entry] = []
         var energyJoules: Double = 0
         var drifting = false
+        var share: MeteredShare?
     }
 
     public let configuration: Configuration
@@ -114,21 +143,24 @@ public final class HostPowerMonitor: Sendable {
         state.withLock { $0.meterError = error }
     }
 
-    /// Adds a comparison and the energy measured over its interval; returns the drift flag's
-    /// change, if it changed.
+    /// Adds a comparison, the energy measured over its interval and the metered share of the same
+    /// reading; returns the drift flag's change, if it changed.
     @discardableResult
-    public func record(_ comparison: Comparison, energyJoules: Double) -> DriftChange? {
-        state.withLock { state in
+    public func record(_ comparison: Comparison, energyJoules: Double, share: MeteredShare? = nil) -> DriftChange? {
+        let dynamics = Dictionary(
+            (share?.vms ?? []).map { ($0.key, (attributed: $0.dynamicWatts, isolated: $0.isolatedDynamicWatts)) },
+            uniquingKeysWith: { first, _ in first })
+        return state.withLock { state in
             state.meterError = nil
             state.energyJoules += max(0, energyJoules)
-            state.window.append(comparison)
+            state.window.append(Entry(comparison: comparison, dynamics: dynamics))
+            if let share { state.share = share }
             let oldest = comparison.atUnixSeconds - configuration.windowSeconds
-            if let keep = state.window.firstIndex(where: { $0.atUnixSeconds > oldest }) {
+            if let keep = state.window.firstIndex(where: { $0.comparison.atUnixSeconds > oldest }) {
                 state.window.removeFirst(keep)
             }
-            let errors = state.window.compactMap(\.errorPercent)
-            guard errors.count >= configuration.minimumComparisons else { return nil }
-            let mape = errors.reduce(0) { $0 + abs($1) } / Double(errors.count)
+            let errors = state.window.compactMap(\.comparison.errorPercent)
+            guard errors.count >= configuration.minimumComparisons, let mape = PercentError.meanAbsolute(errors) else { return nil }
             let drifting = mape > configuration.driftThresholdPercent
             guard drifting != state.drifting else { return nil }
             state.drifting = drifting
@@ -136,16 +168,33 @@ public final class HostPowerMonitor: Sendable {
         }
     }
 
+    /// The attributed power of one VM at the newest reading; nil without a share for it.
+    public func attributedShare(of key: VMKey) -> MeteredShare.VMShare? {
+        state.withLock { $0.share?.vms.first { $0.key == key } }
+    }
+
     public func snapshot() -> Snapshot {
         state.withLock { state in
-            let errors = state.window.compactMap(\.errorPercent)
+            var total = ObservedRatio(attributedDynamicWatts: 0, isolatedDynamicWatts: 0)
+            var byVM: [VMKey: ObservedRatio] = [:]
+            for entry in state.window {
+                for (key, dynamic) in entry.dynamics {
+                    total.attributedDynamicWatts += dynamic.attributed
+                    total.isolatedDynamicWatts += dynamic.isolated
+                    byVM[key, default: ObservedRatio(attributedDynamicWatts: 0, isolatedDynamicWatts: 0)].attributedDynamicWatts += dynamic.attributed
+                    byVM[key]!.isolatedDynamicWatts += dynamic.isolated
+                }
+            }
             return Snapshot(
                 meter: state.meter,
                 meterError: state.meterError,
-                window: state.window,
+                window: state.window.map(\.comparison),
                 energyJoules: state.energyJoules,
-                meanAbsolutePercentError: errors.isEmpty ? nil : errors.reduce(0) { $0 + abs($1) } / Double(errors.count),
+                meanAbsolutePercentError: PercentError.meanAbsolute(state.window.compactMap(\.comparison.errorPercent)),
                 drifting: state.drifting,
+                share: state.share,
+                observedRatio: total,
+                observedRatioByVM: byVM,
                 configuration: configuration
             )
         }
