@@ -24,7 +24,7 @@ public func buildRouter(
     var endpoints: [Endpoint<BasicRequestContext>] = []
     endpoints += PowerRoutes(
         registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel,
-        emissionFactors: emissionFactors
+        emissionFactors: emissionFactors, embodied: configuration.embodiedModel
     )
     .endpoints
     // The ledger's reports (issue 13).
@@ -38,7 +38,8 @@ public func buildRouter(
     )
     .endpoints
     endpoints += HostRoutes(
-        registry: registry, powerModel: configuration.powerModel, monitor: hostMonitor, meterConfigured: configuration.hostMeterConfigured
+        registry: registry, powerModel: configuration.powerModel, monitor: hostMonitor, meterConfigured: configuration.hostMeterConfigured,
+        embodied: configuration.embodiedModel
     ).endpoints
     endpoints += DashboardRoutes().endpoints
     endpoints += OpenAPIRoutes().endpoints
@@ -129,7 +130,8 @@ public func buildApplication(
                 registry: registry,
                 configuration: .init(
                     uri: uri, hotplug: configuration.guestChannelHotplug, sampleIntervalSeconds: configuration.sampleIntervalSeconds,
-                    powerModel: configuration.powerModel, carbonModel: configuration.carbonModel, emissionFactors: emissionFactors
+                    powerModel: configuration.powerModel, carbonModel: configuration.carbonModel, emissionFactors: emissionFactors,
+                    embodied: configuration.embodiedModel
                 ),
                 channels: channels,
                 logger: logger

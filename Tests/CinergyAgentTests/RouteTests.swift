@@ -111,6 +111,9 @@ struct RouteTests {
                         "vm", "power_watts", "pue", "emission_factor_gco2_per_kwh", "carbon_intensity_gco2_per_hour", "uuid", "sampled_at",
                         // emission_factor_source: added by issue 13 (file or EMISSION_FACTOR).
                         "energy_joules", "carbon_grams", "emission_factor_source",
+                        // Issue 19: the static share, embodied and total rates, embodied so far, the factor's provenance.
+                        "static_share", "embodied_carbon_gco2_per_hour", "total_carbon_gco2_per_hour", "embodied_carbon_grams",
+                        "emission_factor_provider", "emission_factor_zone", "emission_factor_signal", "emission_factor_estimated",
                     ]
                 )
                 let json = try Self.json(response.body)
