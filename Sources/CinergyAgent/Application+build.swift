@@ -133,7 +133,8 @@ public func buildApplication(
                 registry: registry,
                 configuration: .init(
                     uri: uri, hotplug: configuration.guestChannelHotplug, sampleIntervalSeconds: configuration.sampleIntervalSeconds,
-                    powerModel: configuration.powerModel, carbonModel: configuration.carbonModel, emissionFactors: emissionFactors
+                    powerModel: configuration.powerModel, carbonModel: configuration.carbonModel, emissionFactors: emissionFactors,
+                    embodied: configuration.embodiedModel
                 ),
                 channels: channels,
                 logger: logger

@@ -18,8 +18,12 @@ struct GuestChannelLine: Sendable {
     /// The routes whose field writers the line reuses.
     let routes: PowerRoutes<BasicRequestContext>
 
-    init(powerModel: PowerModel, carbonModel: CarbonModel, emissionFactors: (any EmissionFactorSchedule)?, registry: VMRegistry) {
-        routes = PowerRoutes(registry: registry, powerModel: powerModel, carbonModel: carbonModel, emissionFactors: emissionFactors)
+    init(
+        powerModel: PowerModel, carbonModel: CarbonModel, emissionFactors: (any EmissionFactorSchedule)?, embodied: EmbodiedModel? = nil,
+        registry: VMRegistry
+    ) {
+        routes = PowerRoutes(
+            registry: registry, powerModel: powerModel, carbonModel: carbonModel, emissionFactors: emissionFactors, embodied: embodied)
     }
 
     /// The line for `record`'s latest sample, `\n` included; nil while it has none.

@@ -32,11 +32,14 @@ public struct GuestChannelService: Service, CustomStringConvertible {
         public var carbonModel: CarbonModel
         /// The emission factor file, whose factor in force replaces `EMISSION_FACTOR` in the lines.
         public var emissionFactors: (any EmissionFactorSchedule)?
+        /// The server's embodied emissions, for the embodied figures of `/carbon`; nil when not accounted.
+        public var embodied: EmbodiedModel?
 
         public init(
             uri: String, hotplug: Bool, sampleIntervalSeconds: Double, powerModel: PowerModel, carbonModel: CarbonModel,
-            emissionFactors: (any EmissionFactorSchedule)? = nil
+            emissionFactors: (any EmissionFactorSchedule)? = nil, embodied: EmbodiedModel? = nil
         ) {
+            self.embodied = embodied
             self.uri = uri
             self.hotplug = hotplug
             self.sampleIntervalSeconds = sampleIntervalSeconds
@@ -77,7 +80,7 @@ public struct GuestChannelService: Service, CustomStringConvertible {
         let libvirt = GuestChannelLibvirt(uri: configuration.uri, hotplug: configuration.hotplug, logger: logger)
         let line = GuestChannelLine(
             powerModel: configuration.powerModel, carbonModel: configuration.carbonModel,
-            emissionFactors: configuration.emissionFactors, registry: registry
+            emissionFactors: configuration.emissionFactors, embodied: configuration.embodied, registry: registry
         )
         logger.info(
             "guest channel on", metadata: ["port": "\(GuestChannelLine.portName)", "hotplug": "\(configuration.hotplug)"]
