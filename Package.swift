@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // Tests only: the OpenAPI document read as YAML (APIDocumentTests).
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // SHA-256 of the emission factor file, recorded in the ledger's model versions.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // libvirt's C API (headers from libvirt-dev), loaded with dlopen when a libvirt URI is
@@ -77,6 +79,7 @@ let package = Package(
             dependencies: [
                 "CinergyCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

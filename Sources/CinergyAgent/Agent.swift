@@ -44,8 +44,14 @@ public enum Agent {
         let emissionFactors = configuration.emissionFactorFile.map {
             EmissionFactorFile(path: .init($0), lastRowMaxAgeSeconds: configuration.emissionFactorFileMaxAgeSeconds)
         }
-        for warning in emissionFactors?.reload() ?? [] { logger.warning("\(warning)") }
+        if let emissionFactors {
+            // Read and parsed on a thread of its own, not on the cooperative pool.
+            let warnings = await WorkerThread(name: "cinergy-factors").run { emissionFactors.reload() }
+            for warning in warnings { logger.warning("\(warning)") }
+        }
         let registry = VMRegistry(accounting: configuration.accounting, emissionFactors: emissionFactors)
+        // The model version in force (provenance): the model's parameters and the factor file's hash.
+        registry.accounts.useModelVersion(factorFile: emissionFactors)
         // The ledger opens (off the cooperative pool) and seeds the registry with the totals of
         // earlier runs before the first sample and the first request; when it cannot, the agent
         // serves live figures and the ledger retries at every flush.

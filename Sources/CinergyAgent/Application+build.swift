@@ -92,7 +92,9 @@ public func buildApplication(
     var services: [any Service] = []
     if let ledger { services.append(LedgerService(ledger: ledger)) }
     services.append(sampler)
-    if let emissionFactors { services.append(EmissionFactorWatcher(file: emissionFactors, logger: logger)) }
+    if let emissionFactors {
+        services.append(EmissionFactorWatcher(file: emissionFactors, logger: logger, accounts: registry.accounts))
+    }
     let hostMonitor = configuration.hostPowerMonitor()
     if configuration.hostMeterConfigured {
         services.append(

@@ -4,18 +4,23 @@ public import SystemPackage
 public struct LedgerConfiguration: Sendable {
     /// The state directory (`STATE_DIRECTORY`); nil turns persistence off (`none`).
     public var stateDirectory: FilePath?
-    /// Seconds between two flushes of the pending buckets (`LEDGER_FLUSH_SECONDS`): a SIGKILL
-    /// loses at most this much energy.
+    /// Seconds between two flushes of the pending buckets (`LEDGER_FLUSH_SECONDS`). A SIGKILL
+    /// loses nothing of a VM whose QEMU keeps running (the next agent reconstructs the time since
+    /// the VM's stored checkpoint from its CPU ticks); of a QEMU that exits before an agent reads
+    /// it again, its life since the last successful flush.
     public var flushIntervalSeconds: Double
     /// How long minute buckets are kept, in hours (`LEDGER_MINUTE_RETENTION_HOURS`).
     public var minuteRetentionHours: Double
     /// How long hour buckets are kept, in days (`LEDGER_HOUR_RETENTION_DAYS`).
     public var hourRetentionDays: Double
+    /// Where procfs is mounted (`PROC_ROOT`): the boot id and `/proc/stat` stored with each flush.
+    public var procRoot: String
 
     public init(
         stateDirectory: FilePath?, flushIntervalSeconds: Double = 10, minuteRetentionHours: Double = 48,
-        hourRetentionDays: Double = 400
+        hourRetentionDays: Double = 400, procRoot: String = "/proc"
     ) {
+        self.procRoot = procRoot
         self.stateDirectory = stateDirectory
         self.flushIntervalSeconds = flushIntervalSeconds
         self.minuteRetentionHours = minuteRetentionHours

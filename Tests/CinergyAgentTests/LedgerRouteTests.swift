@@ -37,13 +37,12 @@ struct LedgerRouteTests {
         var minutes: [Int64: BucketAmount] = [:]
         for minute in 0..<120 { minutes[Int64(start) + Int64(minute * 60)] = BucketAmount(energyJoules: 60, carbonGrams: 0.01, runningSeconds: 60) }
         batch.entries["u-a"] = LedgerBatch.Entry(
-            identity: vm("a", "u-a", project: "x"), firstSeenUnixSeconds: start, lastSeenUnixSeconds: start + 7200, totalJoules: 7200,
-            totalGrams: 1.2, minutes: minutes
+            identity: vm("a", "u-a", project: "x"), firstSeenUnixSeconds: start, lastSeenUnixSeconds: start + 7200, minutes: minutes
         )
         for twin in ["u-t1", "u-t2"] {
             batch.entries[twin] = LedgerBatch.Entry(
-                identity: vm("twin", twin, project: nil), firstSeenUnixSeconds: start, lastSeenUnixSeconds: start, totalJoules: 60,
-                totalGrams: 0, minutes: [Int64(start): BucketAmount(energyJoules: 60, carbonGrams: 0, runningSeconds: 60)]
+                identity: vm("twin", twin, project: nil), firstSeenUnixSeconds: start, lastSeenUnixSeconds: start,
+                minutes: [Int64(start): BucketAmount(energyJoules: 60, carbonGrams: 0, runningSeconds: 60)]
             )
         }
         try store.write(batch)

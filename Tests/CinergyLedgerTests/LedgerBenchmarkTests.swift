@@ -58,8 +58,7 @@ struct LedgerBenchmarkTests {
                     t += 3600
                 }
                 batch.entries[identity(index).ledgerKey] = LedgerBatch.Entry(
-                    identity: identity(index), firstSeenUnixSeconds: start, lastSeenUnixSeconds: t, totalJoules: 0, totalGrams: 0,
-                    minutes: minutes
+                    identity: identity(index), firstSeenUnixSeconds: start, lastSeenUnixSeconds: t, minutes: minutes
                 )
             }
             try store.write(batch)
@@ -75,8 +74,7 @@ struct LedgerBenchmarkTests {
                     minutes[Int64(minute) + Int64(m * 60)] = BucketAmount(energyJoules: 600, carbonGrams: 0.01, runningSeconds: 60)
                 }
                 batch.entries[identity(index).ledgerKey] = LedgerBatch.Entry(
-                    identity: identity(index), firstSeenUnixSeconds: start, lastSeenUnixSeconds: minute, totalJoules: 0,
-                    totalGrams: 0, minutes: minutes
+                    identity: identity(index), firstSeenUnixSeconds: start, lastSeenUnixSeconds: minute, minutes: minutes
                 )
             }
             try store.write(batch)

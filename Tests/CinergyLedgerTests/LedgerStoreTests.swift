@@ -124,7 +124,7 @@ struct LedgerStoreTests {
         let store = try LedgerStore(path: .init(directory.path + "/ledger.sqlite"))
         var batch = LedgerBatch()
         batch.entries["k"] = LedgerBatch.Entry(
-            identity: Fixtures.vm("a", pid: 1), firstSeenUnixSeconds: 0, lastSeenUnixSeconds: 0, totalJoules: 2, totalGrams: 0,
+            identity: Fixtures.vm("a", pid: 1), firstSeenUnixSeconds: 0, lastSeenUnixSeconds: 0,
             minutes: [0: BucketAmount(energyJoules: 1), 7200: BucketAmount(energyJoules: 1)]
         )
         try store.write(batch)
@@ -135,6 +135,9 @@ struct LedgerStoreTests {
         #expect(minutes == 1)
         #expect(hours == 1)
         #expect(try store.totals()["k"]?.joules == 2)
+        // Once its last hour is pruned too, a VM gone longer than the hour retention goes.
+        try store.write(LedgerBatch(), pruneMinutesBefore: 7300, pruneHoursBefore: 7300)
+        #expect(try store.totals()["k"] == nil)
     }
 }
 
@@ -150,8 +153,8 @@ extension LedgerStoreTests {
             let store = try LedgerStore(path: .init(directory.path + "/ledger.sqlite"))
             var batch = LedgerBatch()
             batch.entries["u-a"] = LedgerBatch.Entry(
-                identity: Fixtures.vm("a", pid: 1, uuid: "u-a"), firstSeenUnixSeconds: 0, lastSeenUnixSeconds: 0, totalJoules: 1000,
-                totalGrams: 0
+                identity: Fixtures.vm("a", pid: 1, uuid: "u-a"), firstSeenUnixSeconds: 0, lastSeenUnixSeconds: 0,
+                minutes: [0: BucketAmount(energyJoules: 1000)]
             )
             try store.write(batch)
         }
@@ -172,8 +175,9 @@ extension LedgerStoreTests {
         #expect(ledger.status().movedAsidePath != nil)
         // Not seeded a second time: 1,000 J + 10 J.
         #expect(registry.records().first?.energyJoules == 1010)
-        // The new file has the totals the counters show.
-        #expect(try ledger.store?.totals()["u-a"]?.joules == 1010)
+        // The new file's totals are what was written to it (the amounts since it was started);
+        // the earlier 1,000 J stay in the file moved aside.
+        #expect(try ledger.store?.totals()["u-a"]?.joules == 10)
     }
 }
 

@@ -8,7 +8,8 @@ extension AgentConfiguration {
             stateDirectory: stateDirectory.map { FilePath($0) },
             flushIntervalSeconds: ledgerFlushSeconds,
             minuteRetentionHours: ledgerMinuteRetentionHours,
-            hourRetentionDays: ledgerHourRetentionDays
+            hourRetentionDays: ledgerHourRetentionDays,
+            procRoot: procRoot
         )
     }
 }

@@ -314,7 +314,8 @@ extension ConfigurationVariable {
 
     public static let ledgerFlushSeconds = ConfigurationVariable(
         "LEDGER_FLUSH_SECONDS", \.ledgerFlushSeconds,
-        summary: "Time between two writes of the ledger (one transaction each); a SIGKILL loses at most this much energy",
+        summary:
+            "Time between two writes of the ledger (one transaction each); a SIGKILL loses nothing of a VM whose QEMU keeps running (reconstructed at restart from its CPU ticks)",
         unit: "seconds",
         rule: "must be a number of seconds from 1 to 3600",
         default: .value("10")

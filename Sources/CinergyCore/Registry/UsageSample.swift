@@ -9,12 +9,19 @@ public struct UsageSample: Sendable, Equatable {
     /// The host's CPU load over the sampling round, in percent of all its CPUs (`/proc/stat`);
     /// nil when it was not measured.
     public var hostCPUUsagePercent: Double?
+    /// The process's cumulative CPU ticks at the end of the interval (the VM's checkpoint); nil
+    /// when not known.
+    public var cpuTicks: UInt64?
 
-    public init(cpuUsagePercent: Double, sampledAtUnixSeconds: Double, intervalSeconds: Double, hostCPUUsagePercent: Double? = nil) {
+    public init(
+        cpuUsagePercent: Double, sampledAtUnixSeconds: Double, intervalSeconds: Double, hostCPUUsagePercent: Double? = nil,
+        cpuTicks: UInt64? = nil
+    ) {
         self.cpuUsagePercent = cpuUsagePercent
         self.sampledAtUnixSeconds = sampledAtUnixSeconds
         self.intervalSeconds = intervalSeconds
         self.hostCPUUsagePercent = hostCPUUsagePercent
+        self.cpuTicks = cpuTicks
     }
 }
 

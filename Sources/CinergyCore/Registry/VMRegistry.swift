@@ -7,22 +7,23 @@ import Synchronization
 /// scan by its process; a VM reported by both is one entry, merged by process, and libvirt's
 /// identity wins. All methods are quick and never do I/O, so readers never wait on discovery or
 /// sampling.
+///
+/// The registry keeps membership and samples only: each VM's energy and carbon are integrated and
+/// held by ``accounts`` (one account per ledger key), which the registry feeds with every sample
+/// and reads back for ``records()``.
 public final class VMRegistry: Sendable {
     /// How many samples each VM keeps.
     public let historyLength: Int
+    /// The VMs' accounts: energy and carbon integrated from the samples the registry records.
+    public let accounts: Accounts
     /// Turns samples into energy and carbon counters; nil leaves them at 0.
-    public let accounting: EnergyAccounting?
-    /// Ledger hook: the time-varying grid factor (the factor file), looked up once per round at
-    /// the round's time; nil, or no value at that time, leaves the accounting's factor.
-    public let emissionFactors: (any EmissionFactorSchedule)?
+    public var accounting: EnergyAccounting? { accounts.accounting }
 
     private struct Entry {
         var identity: VMIdentity
         var usage: UsageSample?
         var history: [UsageSample] = []
         var firstSeenUnixSeconds: Double
-        var energyJoules = 0.0
-        var carbonGrams = 0.0
     }
 
     private struct State {
@@ -42,31 +43,12 @@ public final class VMRegistry: Sendable {
         /// list again onto an unchanged registry is a no-op, so it is skipped (the procfs scan
         /// reports the same VMs round after round).
         var lastReconcile: [VMSource: (observed: [VMIdentity], version: UInt64)] = [:]
-        /// Ledger hook: the counters of VMs not in the registry now, by ledger key: seeded from the
-        /// ledger at start-up, or left by a VM that stopped. A VM entering the registry takes its
-        /// key's counters up again, so its totals continue (`seedTotals`, `totals()`).
-        var carried: [String: (joules: Double, grams: Double)] = [:]
-        /// Embodied carbon by ledger key, in grams CO2eq (issue 19): kept by key rather than by
-        /// entry, so a VM that stops and starts again continues its count without carrying.
+        /// Embodied carbon by ledger key, in grams CO2eq (issue 19), since this agent started: kept
+        /// by key rather than by entry, so a VM that stops and starts again continues its count.
         var embodiedGrams: [String: Double] = [:]
         /// The Nova metadata last seen for each ledger key, so the totals of a VM that left the
         /// registry stay filed under its project (`totals()`).
         var lastNova: [String: NovaInstance] = [:]
-
-        /// Keeps the counters of an entry that leaves the registry, for when it comes back; when
-        /// it is already back (a new process with the same UUID added in the same scan, before
-        /// the old one was dropped), they go straight to that entry.
-        mutating func carry(_ entry: Entry) {
-            let key = entry.identity.ledgerKey
-            if let index = entries.firstIndex(where: { $0.value.identity.ledgerKey == key }) {
-                entries.values[index].energyJoules += entry.energyJoules
-                entries.values[index].carbonGrams += entry.carbonGrams
-                return
-            }
-            let kept = carried[key] ?? (0, 0)
-            carried[key] = (kept.joules + entry.energyJoules, kept.grams + entry.carbonGrams)
-        }
-
         mutating func membershipChanging() {
             membershipVersion &+= 1
             recordsVersion &+= 1
@@ -81,10 +63,12 @@ public final class VMRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    public init(historyLength: Int = 60, accounting: EnergyAccounting? = nil, emissionFactors: (any EmissionFactorSchedule)? = nil) {
+    public init(
+        historyLength: Int = 60, accounting: EnergyAccounting? = nil, emissionFactors: (any EmissionFactorSchedule)? = nil,
+        accounts: Accounts? = nil
+    ) {
         self.historyLength = max(1, historyLength)
-        self.accounting = accounting
-        self.emissionFactors = emissionFactors
+        self.accounts = accounts ?? Accounts(accounting: accounting, emissionFactors: emissionFactors)
     }
 
     // MARK: Sources
@@ -107,11 +91,10 @@ public final class VMRegistry: Sendable {
             var seen = Set<VMKey>()
             for identity in observed where identity.source == source {
                 seen.insert(identity.key)
-                Self.upsert(identity, into: &state, now: nowUnixSeconds, changes: &changes)
+                Self.upsert(identity, into: &state, now: nowUnixSeconds, changes: &changes, accounts: accounts)
             }
             for (key, entry) in state.entries where entry.identity.source == source && !seen.contains(key) {
                 _ = state.removeEntry(key)
-                state.carry(entry)
                 changes.removed.append(entry.identity)
                 if source == .libvirt, let process = entry.identity.process { state.retired.insert(process) }
             }
@@ -131,7 +114,7 @@ public final class VMRegistry: Sendable {
         state.withLock { state in
             state.membershipChanging()
             var changes = RegistryChanges()
-            Self.upsert(identity, into: &state, now: nowUnixSeconds, changes: &changes)
+            Self.upsert(identity, into: &state, now: nowUnixSeconds, changes: &changes, accounts: accounts)
             return changes
         }
     }
@@ -142,7 +125,6 @@ public final class VMRegistry: Sendable {
         state.withLock { state in
             state.membershipChanging()
             guard let entry = state.removeEntry(key) else { return nil }
-            state.carry(entry)
             let removed = entry.identity
             if removed.source == .libvirt, let process = removed.process { state.retired.insert(process) }
             return removed
@@ -155,7 +137,6 @@ public final class VMRegistry: Sendable {
         state.withLock { state in
             state.membershipChanging()
             guard let key = state.owners[process], let entry = state.removeEntry(key) else { return nil }
-            state.carry(entry)
             return entry.identity
         }
     }
@@ -165,7 +146,9 @@ public final class VMRegistry: Sendable {
         state.withLock { $0.sources[source] = status }
     }
 
-    private static func upsert(_ identity: VMIdentity, into state: inout State, now: Double, changes: inout RegistryChanges) {
+    private static func upsert(
+        _ identity: VMIdentity, into state: inout State, now: Double, changes: inout RegistryChanges, accounts: Accounts
+    ) {
         let key = identity.key
         if let process = identity.process {
             if identity.source == .procfs, state.retired.contains(process) { return }
@@ -176,6 +159,10 @@ public final class VMRegistry: Sendable {
             guard identity.source.precedence >= other.identity.source.precedence else { return }
             // The same VM seen by another source until now: take over its samples.
             inherited = state.removeEntry(owner)
+            // What was counted under the other source's ledger key (a procfs entry named after
+            // the VM, before libvirt gave its UUID) moves with it, whether or not an entry for
+            // this key is already there.
+            accounts.merge(from: other.identity.ledgerKey, into: identity.ledgerKey)
             if state.entries[key] == nil { changes.updated.append((old: other.identity, new: identity)) }
         }
         if var entry = state.entries[key] {
@@ -194,13 +181,9 @@ public final class VMRegistry: Sendable {
             entry.identity = identity
             state.entries[key] = entry
         } else {
-            var entry = Entry(identity: identity, firstSeenUnixSeconds: now)
-            // A VM seen before (or known to the ledger) takes its counters up again.
-            if let kept = state.carried.removeValue(forKey: identity.ledgerKey) {
-                entry.energyJoules = kept.joules
-                entry.carbonGrams = kept.grams
-            }
-            state.entries[key] = entry
+            // A VM seen before (or known to the ledger) takes its account up again: accounts are
+            // by ledger key and outlive the registry's entries.
+            state.entries[key] = Entry(identity: identity, firstSeenUnixSeconds: now)
             changes.added.append(identity)
         }
         if let process = identity.process { state.owners[process] = key }
@@ -220,104 +203,57 @@ public final class VMRegistry: Sendable {
         state.withLock { $0.membershipVersion }
     }
 
-    /// Stores one round of samples and adds each VM's energy and carbon over its interval to its
-    /// counters; samples for processes no longer registered are ignored.
-    public func record(_ samples: [(ProcessIdentity, UsageSample)], statistics: RoundStatistics) {
-        // Looked up before taking the lock: the schedule has a lock of its own.
-        let factor = emissionFactors?.gramsPerKilowattHour(atUnixSeconds: statistics.finishedAtUnixSeconds)
+    /// Stores one round of samples and hands each VM's sample to its account (``accounts``);
+    /// samples for processes no longer registered are ignored. `baselines` are the first readings
+    /// of processes registered since the last round (their accounts may count what came before,
+    /// ``Accounts/baseline(key:identity:reading:processStartUnixSeconds:hostCPU:hostLoadPercent:)``).
+    public func record(
+        _ samples: [(ProcessIdentity, UsageSample)], baselines: [ProcessBaseline] = [], hostCPU: HostCPUStat? = nil,
+        statistics: RoundStatistics
+    ) {
+        var sampled: [Accounts.Sampled] = []
+        sampled.reserveCapacity(samples.count)
+        var firsts: [(key: String, identity: VMIdentity, baseline: ProcessBaseline)] = []
+        let accounting = accounting
         state.withLock { state in
+            // The vCPUs of the VMs in the registry: what STATIC_SHARE=running_vcpus shares by.
             let runningVCPUs = state.entries.values.reduce(0) { $0 + $1.identity.vcpus }
             for (process, sample) in samples {
                 guard let key = state.owners[process], let index = state.entries.index(forKey: key) else { continue }
                 // Mutated in place: a copy of the entry would share its history buffer, and the
                 // append below would then copy the whole history for every VM every round.
-                Self.add(
-                    sample, to: &state.entries.values[index], historyLength: historyLength, accounting: accounting,
-                    emissionFactor: factor, runningVCPUs: runningVCPUs
-                )
+                Self.add(sample, to: &state.entries.values[index], historyLength: historyLength)
                 let identity = state.entries.values[index].identity
+                sampled.append(
+                    Accounts.Sampled(key: identity.ledgerKey, identity: identity, process: process, sample: sample, runningVCPUs: runningVCPUs)
+                )
                 if let grams = accounting?.embodiedGrams(vmCores: identity.vcpus, seconds: sample.intervalSeconds, runningVCPUs: runningVCPUs) {
                     state.embodiedGrams[identity.ledgerKey, default: 0] += grams
                 }
             }
+            for baseline in baselines {
+                guard let key = state.owners[baseline.reading.process], let entry = state.entries[key] else { continue }
+                firsts.append((entry.identity.ledgerKey, entry.identity, baseline))
+            }
             state.lastRound = statistics
             state.recordsVersion &+= 1
         }
+        for first in firsts {
+            accounts.baseline(
+                key: first.key, identity: first.identity, reading: first.baseline.reading,
+                processStartUnixSeconds: first.baseline.processStartUnixSeconds, hostCPU: hostCPU,
+                hostLoadPercent: statistics.hostCPUUsagePercent
+            )
+        }
+        accounts.record(sampled)
     }
 
-    private static func add(
-        _ sample: UsageSample, to entry: inout Entry, historyLength: Int, accounting: EnergyAccounting?, emissionFactor: Double?,
-        runningVCPUs: Int
-    ) {
-        if let accounting {
-            let usage = sample.effective(in: entry.identity.state).cpuUsagePercent
-            let (joules, grams) = accounting.increments(
-                cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds,
-                hostLoadPercent: sample.hostCPUUsagePercent,
-                emissionFactorGramsPerKilowattHour: emissionFactor, runningVCPUs: runningVCPUs
-            )
-            entry.energyJoules += joules
-            entry.carbonGrams += grams
-        }
+    private static func add(_ sample: UsageSample, to entry: inout Entry, historyLength: Int) {
         entry.usage = sample
         if entry.history.count >= historyLength {
             entry.history.removeFirst(entry.history.count - historyLength + 1)
         }
         entry.history.append(sample)
-    }
-
-    // MARK: Ledger hooks
-
-    /// Adds totals the ledger kept from earlier runs to each VM's counters, by ledger key: to the
-    /// VM's entry when it is in the registry (its counters so far are this run's), else kept for
-    /// when it enters. Called once the ledger has read them, normally before sampling starts.
-    public func seedTotals(_ totals: [String: (joules: Double, grams: Double)]) {
-        state.withLock { state in
-            var remaining = totals
-            for index in state.entries.indices {
-                let key = state.entries.values[index].identity.ledgerKey
-                guard let seed = remaining.removeValue(forKey: key) else { continue }
-                state.entries.values[index].energyJoules += seed.joules
-                state.entries.values[index].carbonGrams += seed.grams
-            }
-            for (key, seed) in remaining {
-                let kept = state.carried[key] ?? (0, 0)
-                state.carried[key] = (kept.joules + seed.joules, kept.grams + seed.grams)
-            }
-            state.recordsVersion &+= 1
-        }
-    }
-
-    /// Every VM's cumulative counters by ledger key, in one call: the VMs in the registry (with
-    /// their identity; several entries with one key are added up) and those that left it.
-    public func totals() -> [VMTotals] {
-        state.withLock { state in
-            var byKey: [String: VMTotals] = [:]
-            for entry in state.entries.values {
-                let key = entry.identity.ledgerKey
-                var totals =
-                    byKey[key]
-                    ?? VMTotals(
-                        ledgerKey: key, identity: entry.identity, energyJoules: 0, carbonGrams: 0,
-                        embodiedGrams: state.embodiedGrams[key], nova: entry.identity.nova ?? state.lastNova[key]
-                    )
-                totals.energyJoules += entry.energyJoules
-                totals.carbonGrams += entry.carbonGrams
-                byKey[key] = totals
-            }
-            for (key, kept) in state.carried {
-                var totals =
-                    byKey[key]
-                    ?? VMTotals(
-                        ledgerKey: key, identity: nil, energyJoules: 0, carbonGrams: 0, embodiedGrams: state.embodiedGrams[key],
-                        nova: state.lastNova[key]
-                    )
-                totals.energyJoules += kept.joules
-                totals.carbonGrams += kept.grams
-                byKey[key] = totals
-            }
-            return Array(byKey.values)
-        }
     }
 
     // MARK: Reading
@@ -331,8 +267,12 @@ public final class VMRegistry: Sendable {
     /// that see the same `version` see the same records (every change to a VM or to the set of VMs
     /// moves the version on). HTTP handlers use it to reuse a response built from the same records.
     public func versionedRecords() -> (records: [VMRecord], version: UInt64) {
+        let totals = accounts.allTotals()
         let (records, version) = state.withLock { state in
-            (state.entries.values.map { Self.record(of: $0, embodiedGrams: state.embodiedGrams) }, state.recordsVersion)
+            (
+                state.entries.values.map { Self.record(of: $0, totals: totals, embodiedGrams: state.embodiedGrams) },
+                state.recordsVersion &+ accounts.version
+            )
         }
         let sorted = records.sorted {
             ($0.identity.name, $0.identity.process?.pid ?? -1) < ($1.identity.name, $1.identity.process?.pid ?? -1)
@@ -346,13 +286,30 @@ public final class VMRegistry: Sendable {
         state.withLock { $0.entries.values.reduce(0) { $0 + $1.identity.vcpus } }
     }
 
+    /// Every VM's cumulative counters by ledger key, from its account, with the embodied carbon
+    /// counted since this agent started and the Nova metadata last seen: for the SCS-0414 gauges.
+    public func totals() -> [VMTotals] {
+        let accountTotals = accounts.allTotals()
+        return state.withLock { state in
+            var identities: [String: VMIdentity] = [:]
+            for entry in state.entries.values { identities[entry.identity.ledgerKey] = entry.identity }
+            return accountTotals.map { key, amount in
+                VMTotals(
+                    ledgerKey: key, identity: identities[key], energyJoules: amount.energyJoules, carbonGrams: amount.carbonGrams,
+                    embodiedGrams: state.embodiedGrams[key], nova: identities[key]?.nova ?? state.lastNova[key]
+                )
+            }
+        }
+    }
+
     /// The version `versionedRecords()` would return now.
     public var recordsVersion: UInt64 {
-        state.withLock { $0.recordsVersion }
+        state.withLock { $0.recordsVersion } &+ accounts.version
     }
 
     /// The VM a user means by `key`: its name, its UUID (any case) or `pid:N`.
     public func lookup(_ key: String) -> VMLookup {
+        let totals = accounts.allTotals()
         let matches = state.withLock { state -> [VMRecord] in
             var byName: [VMRecord] = []
             var byOther: [VMRecord] = []
@@ -360,9 +317,9 @@ public final class VMRegistry: Sendable {
             let pid = key.hasPrefix("pid:") ? Int32(key.dropFirst(4)) : nil
             for entry in state.entries.values {
                 if entry.identity.name == key {
-                    byName.append(Self.record(of: entry, embodiedGrams: state.embodiedGrams))
+                    byName.append(Self.record(of: entry, totals: totals, embodiedGrams: state.embodiedGrams))
                 } else if entry.identity.uuid == lowercased || (pid != nil && entry.identity.process?.pid == pid) {
-                    byOther.append(Self.record(of: entry, embodiedGrams: state.embodiedGrams))
+                    byOther.append(Self.record(of: entry, totals: totals, embodiedGrams: state.embodiedGrams))
                 }
             }
             return byName.isEmpty ? byOther : byName
@@ -388,14 +345,15 @@ public final class VMRegistry: Sendable {
         }
     }
 
-    private static func record(of entry: Entry, embodiedGrams: [String: Double]) -> VMRecord {
-        VMRecord(
+    private static func record(of entry: Entry, totals: [String: AccountAmount], embodiedGrams: [String: Double]) -> VMRecord {
+        let account = totals[entry.identity.ledgerKey]
+        return VMRecord(
             identity: entry.identity,
             usage: entry.usage,
             history: entry.history,
             firstSeenUnixSeconds: entry.firstSeenUnixSeconds,
-            energyJoules: entry.energyJoules,
-            carbonGrams: entry.carbonGrams,
+            energyJoules: account?.energyJoules ?? 0,
+            carbonGrams: account?.carbonGrams ?? 0,
             embodiedGrams: embodiedGrams[entry.identity.ledgerKey] ?? 0
         )
     }

@@ -6,6 +6,9 @@ public struct RoundOutcome: Sendable {
     public var exited: [VMIdentity] = []
     /// The round as a whole; set once the round has finished.
     public var statistics: RoundStatistics?
+    /// Why `/proc/stat` could not be read, the first round it could not (nil otherwise): the
+    /// last host load measured is used meanwhile.
+    public var hostCPUError: String?
 
     public init() {}
 }

@@ -18,7 +18,7 @@ public struct SampleCollector {
         /// The process is gone, or its PID is another process's now; it has been forgotten.
         case gone
         /// Its first reading: no usage until the next.
-        case baseline
+        case baseline(ProcessBaseline)
         case sample(UsageSample)
     }
 
@@ -35,12 +35,20 @@ public struct SampleCollector {
     private var scanned: [Int32: VMIdentity] = [:]
     /// The host's CPU times at the previous round (`/proc/stat`); nil before the first or when unreadable.
     private var lastHostCPU: HostCPUStat?
+    /// The host's load over the last round it could be measured; kept while `/proc/stat` cannot be
+    /// read, so that a load-aware ratio is not evaluated at 0 % load meanwhile.
+    private var lastHostLoad: Double?
+    /// Why `/proc/stat` could not be read in the last round; nil when it could.
+    private var hostCPUError: String?
+    /// The host's boot time (`btime`), Unix seconds: process start ticks are counted from it.
+    private let bootTimeUnixSeconds: Double?
 
     public init(registry: VMRegistry, procfs: ProcFS, discovery: ProcfsDiscovery?, ticksPerSecond: Double = SystemClock.ticksPerSecond) {
         self.registry = registry
         self.procfs = procfs
         self.discovery = discovery
         self.ticksPerSecond = ticksPerSecond
+        bootTimeUnixSeconds = HostBoot.bootTimeUnixSeconds(procRoot: procfs.root)
     }
 
     /// Reads every registered VM's CPU time and records its usage since the previous round, then
@@ -53,20 +61,33 @@ public struct SampleCollector {
     ) -> RoundOutcome {
         let start = monotonic()
         var result = RoundOutcome()
-        // The host's CPU load since the previous round: the load-aware cinergy ratio's input.
-        let hostCPU = try? HostCPUStat.read(procRoot: procfs.root)
-        let hostLoad = hostCPU.flatMap { now in lastHostCPU.flatMap { now.loadPercent(since: $0) } }
-        lastHostCPU = hostCPU
+        // The host's CPU load since the previous round: the load-aware cinergy ratio's input. An
+        // unreadable /proc/stat keeps the last load measured (and says so once): evaluating the
+        // ratio's curve at 0 % load instead would give its value at idle for two rounds.
+        var hostCPU: HostCPUStat?
+        do {
+            hostCPU = try HostCPUStat.read(procRoot: procfs.root)
+            hostCPUError = nil
+        } catch {
+            if hostCPUError == nil { result.hostCPUError = "\(error); using the last host load measured" }
+            hostCPUError = "\(error)"
+        }
+        if let hostCPU, let last = lastHostCPU, let load = hostCPU.loadPercent(since: last) { lastHostLoad = load }
+        let hostLoad = lastHostLoad
+        if let hostCPU { lastHostCPU = hostCPU }
         // 1. Sample what is registered; this also finds the processes that exited or whose PID
         //    was reused, so that the scan below reads those PIDs afresh.
         follow(result: &result)
         var samples: [(ProcessIdentity, UsageSample)] = []
         samples.reserveCapacity(tracked.count)
+        var baselines: [ProcessBaseline] = []
         var readCount = 0
         for index in tracked.indices {
             switch read(at: index, monotonic: monotonic, unixNow: unixNow, result: &result) {
             case .gone: continue
-            case .baseline: readCount += 1
+            case .baseline(let baseline):
+                readCount += 1
+                baselines.append(baseline)
             case .sample(var sample):
                 readCount += 1
                 sample.hostCPUUsagePercent = hostLoad
@@ -88,7 +109,11 @@ public struct SampleCollector {
         //    so that they have a usage one interval from now; exited ones are dropped from `tracked`.
         if follow(result: &result) {
             for index in tracked.indices where tracked[index].last == nil {
-                if case .gone = read(at: index, monotonic: monotonic, unixNow: unixNow, result: &result) { continue }
+                switch read(at: index, monotonic: monotonic, unixNow: unixNow, result: &result) {
+                case .gone: continue
+                case .baseline(let baseline): baselines.append(baseline)
+                case .sample: break
+                }
                 readCount += 1
             }
         }
@@ -98,7 +123,7 @@ public struct SampleCollector {
             vmCount: readCount,
             hostCPUUsagePercent: hostLoad
         )
-        registry.record(samples, statistics: statistics)
+        registry.record(samples, baselines: baselines, hostCPU: hostCPU, statistics: statistics)
         result.statistics = statistics
         return result
     }
@@ -143,11 +168,20 @@ public struct SampleCollector {
         let now = monotonic()
         let previous = tracked[index].last
         tracked[index].last = (stat.cpuTicks, now)
-        guard let previous, now > previous.monotonicSeconds else { return .baseline }
+        guard let previous, now > previous.monotonicSeconds else {
+            return .baseline(
+                ProcessBaseline(
+                    reading: ProcessReading(process: process, cpuTicks: stat.cpuTicks, unixSeconds: unixNow),
+                    processStartUnixSeconds: bootTimeUnixSeconds.map { $0 + Double(process.startTimeTicks) / ticksPerSecond }
+                )
+            )
+        }
         let elapsed = now - previous.monotonicSeconds
         let ticks = stat.cpuTicks >= previous.cpuTicks ? stat.cpuTicks - previous.cpuTicks : 0
         let usage = Double(ticks) / ticksPerSecond / elapsed * 100
-        return .sample(UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: unixNow, intervalSeconds: elapsed))
+        return .sample(
+            UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: unixNow, intervalSeconds: elapsed, cpuTicks: stat.cpuTicks)
+        )
     }
 
     /// Drops a process that exited (or whose PID now belongs to another process) everywhere. The

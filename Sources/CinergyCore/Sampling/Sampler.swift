@@ -62,6 +62,7 @@ public struct Sampler: Service {
     }
 
     private func report(_ result: RoundOutcome) {
+        if let error = result.hostCPUError { logger.warning("host CPU load: \(error)") }
         if let statistics = result.statistics, configuration.scanProcfs {
             registry.setStatus(
                 SourceStatus(available: true, lastUpdateUnixSeconds: statistics.finishedAtUnixSeconds, detail: configuration.procfs.root),

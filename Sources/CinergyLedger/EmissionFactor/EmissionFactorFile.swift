@@ -1,4 +1,5 @@
 public import CinergyCore
+import Crypto
 import Synchronization
 public import SystemPackage
 
@@ -24,6 +25,8 @@ public final class EmissionFactorFile: EmissionFactorSchedule {
         var table = EmissionFactorTable(rows: [])
         var signature: [Int64]?
         var lastError: String?
+        /// Hex SHA-256 of the content the rows were read from; nil before a first read.
+        var sha256: String?
     }
 
     private let loaded = Mutex(Loaded())
@@ -37,12 +40,15 @@ public final class EmissionFactorFile: EmissionFactorSchedule {
         loaded.withLock { $0.table }.factor(atUnixSeconds: unixSeconds, lastRowMaxAgeSeconds: lastRowMaxAgeSeconds)
     }
 
+    /// The hex SHA-256 of the content the rows in use were read from; nil before a first read.
+    public var contentSHA256: String? { loaded.withLock { $0.sha256 } }
+
     /// The rows in use.
     public var table: EmissionFactorTable { loaded.withLock { $0.table } }
 
     /// Reads the file again if it changed since the last read; returns what to log: each bad
     /// row's warning, or why the file cannot be read (once, until it can). A file that cannot be
-    /// read keeps the rows last read.
+    /// read keeps the rows last read. Blocks on file I/O: call it off Swift's cooperative pool.
     @discardableResult
     public func reload() -> [String] {
         var info = stat()
@@ -68,8 +74,13 @@ public final class EmissionFactorFile: EmissionFactorSchedule {
         }
         switch EmissionFactorTable.read(text, source: path.string) {
         case .table(let table, let warnings):
+            let digest = SHA256.hash(data: Array(text.utf8)).map { byte in
+                let hex = String(byte, radix: 16)
+                return byte < 16 ? "0" + hex : hex
+            }.joined()
             loaded.withLock { state in
                 state.table = table
+                state.sha256 = digest
                 state.signature = signature
                 state.lastError = nil
             }

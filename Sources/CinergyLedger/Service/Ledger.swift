@@ -12,12 +12,13 @@ import Musl
 import Darwin
 #endif
 
-/// The persistent energy ledger: reads the registry's counters at each flush, writes them by
-/// minute and hour to the database, and seeds the registry with the totals of earlier runs.
+/// The persistent energy ledger: at each flush, writes what the VMs' accounts (``Accounts``)
+/// counted since the last one, by minute, hour and model version, with each VM's checkpoint, in
+/// one transaction; when it takes the database's lock (at start, or over from another agent) it
+/// rebases the accounts on the stored ones (``Accounts/rebase(on:context:hostCPU:)``).
 ///
 /// All database work (open, flush, retry) runs on one serial dispatch queue of its own, never on
-/// Swift's cooperative pool; being serial, a flush never interleaves with an open, so a seed is
-/// never counted as new energy. When the database cannot be used (directory missing, read-only,
+/// Swift's cooperative pool; being serial, a flush never interleaves with an open. When the database cannot be used (directory missing, read-only,
 /// disk full, another agent's lock, a damaged file) the agent keeps serving live figures, the
 /// state is in ``status()`` and logged once, and every flush tries again. A damaged file is moved
 /// aside (never deleted) and a new one started.
@@ -27,15 +28,19 @@ public final class Ledger: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Double
     private let queue = DispatchQueue(label: "cinergy.ledger")
+    /// The VMs' accounts (the registry's).
+    var accounts: Accounts { registry.accounts }
+    /// This boot's `/proc/sys/kernel/random/boot_id`, stored with each flush.
+    let bootID: String?
 
     private struct State {
         var store: LedgerStore?
         var lock: LockFile?
-        var accumulator: LedgerAccumulator
         var error: LedgerError?
         var opened = false
         var lastFlushUnixSeconds: Double?
         var lastPruneUnixSeconds = -Double.infinity
+        var lastFoldUnixSeconds = -Double.infinity
         var movedAsidePath: String?
     }
 
@@ -49,7 +54,8 @@ public final class Ledger: Sendable {
         self.registry = registry
         self.logger = logger
         self.clock = clock
-        state = Mutex(State(accumulator: LedgerAccumulator(startUnixSeconds: clock())))
+        bootID = HostBoot.bootID(procRoot: configuration.procRoot)
+        state = Mutex(State())
     }
 
     /// The open database, for queries; nil while there is none.
@@ -67,7 +73,7 @@ public final class Ledger: Sendable {
                 path: configuration.databasePath?.string,
                 detail: state.error?.description,
                 lastFlushUnixSeconds: state.lastFlushUnixSeconds,
-                pendingVMCount: state.accumulator.pending.entries.count,
+                pendingVMCount: accounts.pendingCount,
                 movedAsidePath: state.movedAsidePath
             )
         }
@@ -90,19 +96,26 @@ public final class Ledger: Sendable {
         guard isEnabled else { return }
         connectIfNeeded()
         let now = clock()
-        let totals = registry.totals()
-        let (batch, store, prune) = state.withLock { state in
-            state.accumulator.tick(totals, nowUnixSeconds: now)
-            let prune = now - state.lastPruneUnixSeconds >= 3600
-            return (state.accumulator.takePending(), state.store, prune)
+        guard let store = state.withLock({ $0.store }) else {
+            // Nothing can be written (no database, or another agent's lock): the accounts keep
+            // counting; once an hour, their minutes past the minute retention fold into hours.
+            let fold = state.withLock { state in
+                defer { if now - state.lastFoldUnixSeconds >= 3600 { state.lastFoldUnixSeconds = now } }
+                return now - state.lastFoldUnixSeconds >= 3600
+            }
+            if fold { accounts.fold(keepMinutesAfter: now - configuration.minuteRetentionHours * 3600) }
+            return
         }
+        let prune = state.withLock { now - $0.lastPruneUnixSeconds >= 3600 }
+        let taken = accounts.takePending()
+        let host = try? HostCPUStat.read(procRoot: configuration.procRoot)
+        var batch = LedgerBatch(accounts: taken)
+        batch.hostState = LedgerHostState(
+            bootID: bootID, lastFlushUnixSeconds: now, hostBusyTicks: host?.busyTicks, hostTotalTicks: host?.totalTicks
+        )
         // Minutes older than this are pruned from the database, and folded into hours in memory
         // while nothing can be written.
         let keepMinutesAfter = now - configuration.minuteRetentionHours * 3600
-        guard let store else {
-            state.withLock { $0.accumulator.restore(batch, keepMinutesAfter: keepMinutesAfter) }
-            return
-        }
         let minuteCutoff = Int64(keepMinutesAfter)
         let hourCutoff = Int64(now - configuration.hourRetentionDays * 86400)
         do {
@@ -115,12 +128,26 @@ public final class Ledger: Sendable {
             }
             if recovered { logger.notice("ledger: writing again", metadata: ["path": "\(store.path)"]) }
         } catch {
-            state.withLock { $0.accumulator.restore(batch, keepMinutesAfter: keepMinutesAfter) }
+            accounts.restore(taken, keepMinutesAfter: keepMinutesAfter)
             if case .corrupt = error {
                 // Dropped: the next flush opens the file again, finds it damaged and moves it aside.
                 state.withLock { $0.store = nil }
             }
             report(error)
+        }
+    }
+
+    /// Lets go of the database and its lock (as the agent's exit does): another agent may take
+    /// the ledger over from here. Nothing is flushed; ``flush()`` first for that.
+    public func close() async {
+        await onQueue { self.closeNow() }
+    }
+
+    /// ``close()`` on the calling thread: for tests, never from async code.
+    public func closeNow() {
+        state.withLock { state in
+            state.store = nil
+            state.lock = nil
         }
     }
 
@@ -154,16 +181,25 @@ public final class Ledger: Sendable {
                 state.withLock { $0.movedAsidePath = aside.string }
                 store = try LedgerStore(path: databasePath)
             }
-            // The registry is seeded once, at the first open: after that it holds the totals
-            // itself, and a database opened again (after a damaged file was moved aside, or a
-            // transient failure) must not add them a second time.
-            let firstOpen = !state.withLock { $0.opened }
-            let totals = firstOpen ? try store.totals() : [:]
-            // Seeding and the accumulator's baselines move together: both run on the ledger's
-            // serial queue, so no flush reads the registry in between.
-            if firstOpen { registry.seedTotals(totals) }
+            // The model version in force exists from the open on (provenance), used or not.
+            try store.modelVersionID(parameters: accounts.modelParameters, unixSeconds: clock())
+            // The accounts continue from the stored ones: what this agent counted up to each
+            // stored checkpoint is dropped (whoever wrote it counted it), and the time between a
+            // checkpoint and this agent's first reading of the same QEMU is reconstructed.
+            let stored = try store.accounts()
+            let hostState = try store.hostState()
+            let context = ReconstructionContext(
+                sameBoot: bootID != nil && hostState.bootID == bootID, lastFlushUnixSeconds: hostState.lastFlushUnixSeconds,
+                hostCPU: hostState.hostBusyTicks.flatMap { busy in
+                    hostState.hostTotalTicks.map { HostCPUStat(busyTicks: busy, totalTicks: $0) }
+                }
+            )
+            accounts.rebase(
+                on: stored.mapValues { StoredAccount(totals: $0.totals.accountAmount, checkpoint: $0.checkpoint) }, context: context,
+                hostCPU: try? HostCPUStat.read(procRoot: configuration.procRoot)
+            )
+            let totals = stored
             let recovered = state.withLock { state in
-                state.accumulator.seeded(totals)
                 state.store = store
                 state.opened = true
                 defer { state.error = nil }

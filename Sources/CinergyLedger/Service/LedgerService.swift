@@ -26,8 +26,10 @@ public struct LedgerService: Service {
                 await ledger.flush()
             }
         }
-        // Graceful shutdown: what the last interval added is written before the agent exits.
+        // Graceful shutdown: what the last interval added is written before the agent exits,
+        // and the lock goes with it (a waiting agent takes over from the checkpoints just written).
         await ledger.flush()
+        await ledger.close()
     }
 }
 

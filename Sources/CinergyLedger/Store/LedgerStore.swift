@@ -69,22 +69,94 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    /// Writes `batch` in one transaction: each VM's identity and totals, its minute buckets and
-    /// the hour buckets they fall in (added to what is there); then deletes minute buckets that
-    /// start before `pruneMinutesBefore` and hour buckets before `pruneHoursBefore`, when given.
-    public func write(
-        _ batch: LedgerBatch, pruneMinutesBefore: Int64? = nil, pruneHoursBefore: Int64? = nil
-    ) throws(LedgerError) {
+    /// Every VM's stored account, by ledger key: its totals and checkpoint.
+    public func accounts() throws(LedgerError) -> [String: LedgerStoredAccount] {
         do {
-            try queue.write { db in
-                for (key, entry) in batch.entries {
-                    try Self.write(key: key, entry: entry, db: db)
+            return try queue.read { db in
+                var accounts: [String: LedgerStoredAccount] = [:]
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT key, energy_joules, carbon_grams, static_joules, dynamic_joules, cpu_seconds, running_seconds,
+                               reconstructed_joules, checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix
+                        FROM vm
+                        """
+                )
+                while let row = try rows.next() {
+                    var checkpoint: LedgerCheckpoint?
+                    if let pid: Int32 = row[8], let start: Int64 = row[9], let ticks: Int64 = row[10], let unix: Double = row[11] {
+                        checkpoint = LedgerCheckpoint(
+                            process: ProcessIdentity(pid: pid, startTimeTicks: UInt64(max(0, start))), cpuTicks: UInt64(max(0, ticks)),
+                            unixSeconds: unix
+                        )
+                    }
+                    accounts[row[0]] = LedgerStoredAccount(
+                        totals: BucketAmount(
+                            energyJoules: row[1], carbonGrams: row[2], runningSeconds: row[6], staticJoules: row[3],
+                            dynamicJoules: row[4], cpuSeconds: row[5], reconstructedJoules: row[7]
+                        ),
+                        checkpoint: checkpoint
+                    )
                 }
-                if let pruneMinutesBefore {
-                    try db.execute(sql: "DELETE FROM minute_bucket WHERE start < ?", arguments: [pruneMinutesBefore])
-                }
-                if let pruneHoursBefore {
-                    try db.execute(sql: "DELETE FROM hour_bucket WHERE start < ?", arguments: [pruneHoursBefore])
+                return accounts
+            }
+        } catch {
+            throw Self.ledgerError(error, path: path)
+        }
+    }
+
+    /// What the last flush knew of the host.
+    public func hostState() throws(LedgerError) -> LedgerHostState {
+        do {
+            return try queue.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT boot_id, last_flush, host_busy_ticks, host_total_ticks FROM ledger_state")
+                else { return LedgerHostState() }
+                let busy: Int64? = row[2]
+                let total: Int64? = row[3]
+                return LedgerHostState(
+                    bootID: row[0], lastFlushUnixSeconds: row[1], hostBusyTicks: busy.map { UInt64(max(0, $0)) },
+                    hostTotalTicks: total.map { UInt64(max(0, $0)) }
+                )
+            }
+        } catch {
+            throw Self.ledgerError(error, path: path)
+        }
+    }
+
+    /// The model version with canonical text `parameters`, created if it is new (insert-or-get);
+    /// its `last_used` moves to `unixSeconds` (and `first_used` back to it, if earlier).
+    @discardableResult
+    public func modelVersionID(parameters: String, unixSeconds: Double) throws(LedgerError) -> Int64 {
+        do {
+            return try queue.write { db in
+                try Self.modelVersionID(parameters: parameters, first: unixSeconds, last: unixSeconds, db: db)
+            }
+        } catch {
+            throw Self.ledgerError(error, path: path)
+        }
+    }
+
+    private static func modelVersionID(parameters: String, first: Double, last: Double, db: Database) throws -> Int64 {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO model_version (parameters, first_used, last_used) VALUES (?, ?, ?)
+                ON CONFLICT(parameters) DO UPDATE SET
+                    first_used = min(first_used, excluded.first_used), last_used = max(last_used, excluded.last_used)
+                RETURNING id
+                """
+        )
+        guard let id = try Int64.fetchOne(statement, arguments: [parameters, first, last]) else {
+            throw DatabaseError(resultCode: .SQLITE_ERROR, message: "model_version: no id returned")
+        }
+        return id
+    }
+
+    /// Every model version, oldest first.
+    public func modelVersions() throws(LedgerError) -> [ModelVersion] {
+        do {
+            return try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, parameters, first_used, last_used FROM model_version ORDER BY id").map {
+                    ModelVersion(id: $0[0], canonicalText: $0[1], firstUsedUnixSeconds: $0[2], lastUsedUnixSeconds: $0[3])
                 }
             }
         } catch {
@@ -92,15 +164,80 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    private static func write(key: String, entry: LedgerBatch.Entry, db: Database) throws {
+    /// Writes `batch` in one transaction: each VM's identity, checkpoint and totals (the batch's
+    /// amounts added to them), its minute buckets and the hour buckets they fall in (added to what
+    /// is there), the host state; then deletes minute buckets that start before
+    /// `pruneMinutesBefore` and hour buckets before `pruneHoursBefore`, when given.
+    public func write(
+        _ batch: LedgerBatch, pruneMinutesBefore: Int64? = nil, pruneHoursBefore: Int64? = nil
+    ) throws(LedgerError) {
+        do {
+            try queue.write { db in
+                // Each model version once per flush: its id, first and last use in this batch.
+                var versions: [String: (first: Double, last: Double)] = [:]
+                for entry in batch.entries.values {
+                    for key in entry.buckets.keys {
+                        let start = Double(key.minuteStart)
+                        let known = versions[key.modelParameters] ?? (start, start + 60)
+                        versions[key.modelParameters] = (min(known.first, start), max(known.last, start + 60))
+                    }
+                }
+                var ids: [String: Int64] = [:]
+                for (parameters, used) in versions {
+                    ids[parameters] = try Self.modelVersionID(parameters: parameters, first: used.first, last: used.last, db: db)
+                }
+                for (key, entry) in batch.entries {
+                    try Self.write(key: key, entry: entry, versionIDs: ids, db: db)
+                }
+                if let state = batch.hostState {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO ledger_state (id, boot_id, last_flush, host_busy_ticks, host_total_ticks) VALUES (1, ?, ?, ?, ?)
+                            ON CONFLICT(id) DO UPDATE SET boot_id = excluded.boot_id, last_flush = excluded.last_flush,
+                                host_busy_ticks = excluded.host_busy_ticks, host_total_ticks = excluded.host_total_ticks
+                            """,
+                        arguments: [
+                            state.bootID, state.lastFlushUnixSeconds, state.hostBusyTicks.map { Int64(clamping: $0) },
+                            state.hostTotalTicks.map { Int64(clamping: $0) },
+                        ]
+                    )
+                }
+                if let pruneMinutesBefore {
+                    try db.execute(sql: "DELETE FROM minute_bucket WHERE start < ?", arguments: [pruneMinutesBefore])
+                }
+                // Range deletes on the buckets' leading key column (start): no whole-table scan.
+                if let pruneHoursBefore {
+                    try db.execute(sql: "DELETE FROM hour_bucket WHERE start < ?", arguments: [pruneHoursBefore])
+                    // VMs gone for longer than the hour retention, with no bucket left: their row
+                    // goes too (each checked through the (vm_id, start) indexes).
+                    try db.execute(
+                        sql: """
+                            DELETE FROM vm WHERE last_seen < ?
+                                AND NOT EXISTS (SELECT 1 FROM hour_bucket WHERE vm_id = vm.id)
+                                AND NOT EXISTS (SELECT 1 FROM minute_bucket WHERE vm_id = vm.id)
+                            """,
+                        arguments: [pruneHoursBefore]
+                    )
+                }
+            }
+        } catch {
+            throw Self.ledgerError(error, path: path)
+        }
+    }
+
+    private static func write(key: String, entry: LedgerBatch.Entry, versionIDs: [String: Int64], db: Database) throws {
         let identity = entry.identity
         let nova = identity.nova
+        let total = entry.total
+        let checkpoint = entry.checkpoint
         // Cached statements: compiled once per connection, not once per VM and flush.
         let upsertVM = try db.cachedStatement(
             sql: """
                 INSERT INTO vm (key, name, uuid, nova_name, nova_project_id, nova_project_name, nova_user_id,
-                                nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams,
+                                static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules,
+                                checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET
                     name = excluded.name, uuid = excluded.uuid,
                     nova_name = coalesce(excluded.nova_name, nova_name),
@@ -111,8 +248,17 @@ public final class LedgerStore: Sendable {
                     nova_flavor = coalesce(excluded.nova_flavor, nova_flavor),
                     first_seen = min(first_seen, excluded.first_seen),
                     last_seen = max(last_seen, excluded.last_seen),
-                    energy_joules = max(energy_joules, excluded.energy_joules),
-                    carbon_grams = max(carbon_grams, excluded.carbon_grams)
+                    energy_joules = energy_joules + excluded.energy_joules,
+                    carbon_grams = carbon_grams + excluded.carbon_grams,
+                    static_joules = static_joules + excluded.static_joules,
+                    dynamic_joules = dynamic_joules + excluded.dynamic_joules,
+                    cpu_seconds = cpu_seconds + excluded.cpu_seconds,
+                    running_seconds = running_seconds + excluded.running_seconds,
+                    reconstructed_joules = reconstructed_joules + excluded.reconstructed_joules,
+                    checkpoint_pid = coalesce(excluded.checkpoint_pid, checkpoint_pid),
+                    checkpoint_start_ticks = coalesce(excluded.checkpoint_start_ticks, checkpoint_start_ticks),
+                    checkpoint_cpu_ticks = coalesce(excluded.checkpoint_cpu_ticks, checkpoint_cpu_ticks),
+                    checkpoint_unix = coalesce(excluded.checkpoint_unix, checkpoint_unix)
                 RETURNING id
                 """
         )
@@ -120,35 +266,49 @@ public final class LedgerStore: Sendable {
             upsertVM,
             arguments: [
                 key, identity.name, identity.uuid, nova?.displayName, nova?.projectID, nova?.projectName, nova?.userID,
-                nova?.userName, nova?.flavorName, entry.firstSeenUnixSeconds, entry.lastSeenUnixSeconds, entry.totalJoules,
-                entry.totalGrams,
+                nova?.userName, nova?.flavorName, entry.firstSeenUnixSeconds, entry.lastSeenUnixSeconds, total.energyJoules,
+                total.carbonGrams, total.staticJoules, total.dynamicJoules, total.cpuSeconds, total.runningSeconds,
+                total.reconstructedJoules, checkpoint?.process.pid, checkpoint.map { Int64(clamping: $0.process.startTimeTicks) },
+                checkpoint.map { Int64(clamping: $0.cpuTicks) }, checkpoint?.unixSeconds,
             ]
         )
         guard let id else { return }
-        var hours: [Int64: BucketAmount] = [:]
-        for (minute, amount) in entry.minutes {
-            try upsertBucket("minute_bucket", id: id, start: minute, amount: amount, capSeconds: 60, db: db)
-            hours[minute - minute % 3600, default: BucketAmount()] += amount
+        var hours: [LedgerBucketKey: BucketAmount] = [:]
+        for (bucket, amount) in entry.buckets {
+            guard let version = versionIDs[bucket.modelParameters] else { continue }
+            try upsertBucket("minute_bucket", id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 60, db: db)
+            let hour = LedgerBucketKey(minuteStart: bucket.minuteStart - bucket.minuteStart % 3600, modelParameters: bucket.modelParameters)
+            hours[hour, default: BucketAmount()] += amount
         }
-        for (hour, amount) in hours {
-            try upsertBucket("hour_bucket", id: id, start: hour, amount: amount, capSeconds: 3600, db: db)
+        for (bucket, amount) in hours {
+            guard let version = versionIDs[bucket.modelParameters] else { continue }
+            try upsertBucket("hour_bucket", id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 3600, db: db)
         }
     }
 
     private static func upsertBucket(
-        _ table: String, id: Int64, start: Int64, amount: BucketAmount, capSeconds: Double, db: Database
+        _ table: String, id: Int64, start: Int64, version: Int64, amount: BucketAmount, capSeconds: Double, db: Database
     ) throws {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO \(table) (vm_id, start, energy_joules, carbon_grams, running_seconds) VALUES (?, ?, ?, ?, min(?, ?))
-                ON CONFLICT(vm_id, start) DO UPDATE SET
+                INSERT INTO \(table) (start, vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, carbon_grams,
+                                      running_seconds, cpu_seconds, reconstructed_joules)
+                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?)
+                ON CONFLICT(start, vm_id, model_version_id) DO UPDATE SET
                     energy_joules = energy_joules + excluded.energy_joules,
+                    static_joules = static_joules + excluded.static_joules,
+                    dynamic_joules = dynamic_joules + excluded.dynamic_joules,
                     carbon_grams = carbon_grams + excluded.carbon_grams,
-                    running_seconds = min(?, running_seconds + excluded.running_seconds)
+                    running_seconds = min(?, running_seconds + excluded.running_seconds),
+                    cpu_seconds = cpu_seconds + excluded.cpu_seconds,
+                    reconstructed_joules = reconstructed_joules + excluded.reconstructed_joules
                 """
         )
         try statement.execute(
-            arguments: [id, start, amount.energyJoules, amount.carbonGrams, amount.runningSeconds, capSeconds, capSeconds]
+            arguments: [
+                start, id, version, amount.energyJoules, amount.staticJoules, amount.dynamicJoules, amount.carbonGrams,
+                amount.runningSeconds, capSeconds, amount.cpuSeconds, amount.reconstructedJoules, capSeconds,
+            ]
         )
     }
 

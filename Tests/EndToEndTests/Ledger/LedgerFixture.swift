@@ -18,7 +18,9 @@ enum LedgerFixture {
     }
 
     /// A stand-in QEMU named `name` with `-uuid uuid`; busy unless `idle`.
-    static func standIn(_ name: String, uuid: String, executable: String, idle: Bool = false) throws -> ChildProcess {
+    static func standIn(
+        _ name: String, uuid: String, executable: String, idle: Bool = false, lifeMilliseconds: Int? = nil
+    ) throws -> ChildProcess {
         try ChildProcess(
             name,
             executable: executable,
@@ -26,7 +28,7 @@ enum LedgerFixture {
                 "-name", "guest=\(name),debug-threads=on", "-S", "-machine", "pc-i440fx-7.2,usb=off", "-accel", "tcg", "-m", "64",
                 "-smp", "sockets=2,cores=2,threads=1", "-uuid", uuid, "-display", "none", "-no-user-config", "-nodefaults",
             ],
-            environment: idle ? ["CINERGY_STANDIN_IDLE": "1"] : [:]
+            environment: idle ? ["CINERGY_STANDIN_IDLE": "1"] : lifeMilliseconds.map { ["CINERGY_STANDIN_LIFE_MS": "\($0)"] } ?? [:]
         )
     }
 
@@ -97,6 +99,37 @@ enum LedgerFixture {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The VM's stored account in the ledger file at `path` (energy, static, dynamic, CPU, running
+    /// and reconstructed figures and its checkpoint's ticks and time), read with Python's sqlite3;
+    /// nil while it has no checkpoint.
+    static func storedAccount(_ path: String, key: String) throws -> StoredAccount? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [
+            "-c",
+            "import sqlite3, sys; row = sqlite3.connect(sys.argv[1]).execute('SELECT energy_joules, static_joules, dynamic_joules, "
+                + "cpu_seconds, running_seconds, reconstructed_joules, checkpoint_cpu_ticks, checkpoint_unix FROM vm WHERE key = ? "
+                + "AND checkpoint_unix IS NOT NULL', (sys.argv[2],)).fetchone(); print(' '.join(map(str, row)) if row else '')",
+            path, key,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let fields = String(decoding: data, as: UTF8.self).split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard fields.count == 8 else { return nil }
+        return StoredAccount(
+            energy: fields[0], staticJoules: fields[1], dynamicJoules: fields[2], cpuSeconds: fields[3], runningSeconds: fields[4],
+            reconstructed: fields[5], checkpointTicks: fields[6], checkpointUnix: fields[7]
+        )
+    }
+
+    /// A VM's stored account, as ``storedAccount(_:key:)`` reads it.
+    struct StoredAccount {
+        var energy, staticJoules, dynamicJoules, cpuSeconds, runningSeconds, reconstructed, checkpointTicks, checkpointUnix: Double
     }
 
     /// Runs `command` with `arguments` and returns its exit status.

@@ -1,0 +1,50 @@
+/// What a VM used over some time: energy (static, dynamic, and the part reconstructed across an
+/// agent's absence), carbon, running time and CPU time.
+public struct AccountAmount: Sendable, Equatable {
+    /// Static plus dynamic, joules.
+    public var energyJoules = 0.0
+    /// The VM's share of the host's idle power over the time, joules.
+    public var staticJoules = 0.0
+    /// Its share of the power above idle, joules.
+    public var dynamicJoules = 0.0
+    /// Grams of CO2-equivalent.
+    public var carbonGrams = 0.0
+    /// Seconds the VM was in the registry and running (not paused).
+    public var runningSeconds = 0.0
+    /// The VM's CPU time, seconds of one host CPU.
+    public var cpuSeconds = 0.0
+    /// The part of ``energyJoules`` reconstructed from CPU ticks across an agent's absence, joules.
+    public var reconstructedJoules = 0.0
+
+    public init(
+        energyJoules: Double = 0, staticJoules: Double = 0, dynamicJoules: Double = 0, carbonGrams: Double = 0,
+        runningSeconds: Double = 0, cpuSeconds: Double = 0, reconstructedJoules: Double = 0
+    ) {
+        self.energyJoules = energyJoules
+        self.staticJoules = staticJoules
+        self.dynamicJoules = dynamicJoules
+        self.carbonGrams = carbonGrams
+        self.runningSeconds = runningSeconds
+        self.cpuSeconds = cpuSeconds
+        self.reconstructedJoules = reconstructedJoules
+    }
+
+    public static func += (left: inout AccountAmount, right: AccountAmount) {
+        left.energyJoules += right.energyJoules
+        left.staticJoules += right.staticJoules
+        left.dynamicJoules += right.dynamicJoules
+        left.carbonGrams += right.carbonGrams
+        left.runningSeconds += right.runningSeconds
+        left.cpuSeconds += right.cpuSeconds
+        left.reconstructedJoules += right.reconstructedJoules
+    }
+
+    /// Every figure multiplied by `share`.
+    public func scaled(by share: Double) -> AccountAmount {
+        AccountAmount(
+            energyJoules: energyJoules * share, staticJoules: staticJoules * share, dynamicJoules: dynamicJoules * share,
+            carbonGrams: carbonGrams * share, runningSeconds: runningSeconds * share, cpuSeconds: cpuSeconds * share,
+            reconstructedJoules: reconstructedJoules * share
+        )
+    }
+}
