@@ -9,12 +9,21 @@ public struct UsageSample: Sendable, Equatable {
     /// The host's CPU load over the sampling round, in percent of all its CPUs (`/proc/stat`);
     /// nil when it was not measured.
     public var hostCPUUsagePercent: Double?
+    /// The VM's state and vCPU count when the registry recorded the sample (what its energy was
+    /// counted with); nil until recorded.
+    public var vmState: VMState?
+    public var vcpus: Int?
 
-    public init(cpuUsagePercent: Double, sampledAtUnixSeconds: Double, intervalSeconds: Double, hostCPUUsagePercent: Double? = nil) {
+    public init(
+        cpuUsagePercent: Double, sampledAtUnixSeconds: Double, intervalSeconds: Double, hostCPUUsagePercent: Double? = nil,
+        vmState: VMState? = nil, vcpus: Int? = nil
+    ) {
         self.cpuUsagePercent = cpuUsagePercent
         self.sampledAtUnixSeconds = sampledAtUnixSeconds
         self.intervalSeconds = intervalSeconds
         self.hostCPUUsagePercent = hostCPUUsagePercent
+        self.vmState = vmState
+        self.vcpus = vcpus
     }
 }
 

@@ -428,9 +428,11 @@ enum OpenAPIDocument {
                   type: array
                   items:
                     type: object
-                    required: [sampled_at, cpu_usage, total_power_watts]
+                    required: [sampled_at, state, vcpus, cpu_usage, total_power_watts]
                     properties:
                       sampled_at: {type: string, format: date-time}
+                      state: {type: string, enum: [running, paused], description: the VM's state when the sample was counted}
+                      vcpus: {type: integer, minimum: 1, description: its vCPUs when the sample was counted}
                       cpu_usage: {type: number}
                       total_power_watts: {type: number}
             Source:
