@@ -23,7 +23,7 @@ public func buildRouter(
     var endpoints: [Endpoint<BasicRequestContext>] = []
     endpoints += PowerRoutes(
         registry: registry, powerModel: configuration.powerModel, carbonModel: configuration.carbonModel,
-        emissionFactors: emissionFactors
+        emissionFactors: emissionFactors, embodied: configuration.embodiedModel
     )
     .endpoints
     // The ledger's reports (issue 13).
@@ -37,7 +37,8 @@ public func buildRouter(
     )
     .endpoints
     endpoints += HostRoutes(
-        registry: registry, powerModel: configuration.powerModel, monitor: hostMonitor, meterConfigured: configuration.hostMeterConfigured
+        registry: registry, powerModel: configuration.powerModel, monitor: hostMonitor, meterConfigured: configuration.hostMeterConfigured,
+        embodied: configuration.embodiedModel
     ).endpoints
     endpoints += DashboardRoutes().endpoints
     endpoints += OpenAPIRoutes().endpoints

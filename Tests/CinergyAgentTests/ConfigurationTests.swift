@@ -78,6 +78,12 @@ struct ConfigurationTests {
         ("LEDGER_HOUR_RETENTION_DAYS", ["", "0", "36601", "inf"]),
         ("EMISSION_FACTOR_FILE", ["", "factors.csv"]),
         ("EMISSION_FACTOR_FILE_MAX_AGE", ["", "59", "31622401", "1h"]),
+        // The whole carbon footprint (issue 19).
+        ("STATIC_SHARE", ["", "vcpus", "max", "server cores"]),
+        ("SERVER_EMBODIED_EMISSIONS", ["", "-1", "1000001", "nan", "970kg", "inf"]),
+        ("SERVER_LIFETIME", ["", "0", "0.05", "51", "-5", "5y", "nan"]),
+        ("SUSTAINABILITY_DATACENTER", ["", "dc\u{1}1", String(repeating: "d", count: 129)]),
+        ("SUSTAINABILITY_COMPONENT", ["", "tab\there"]),
     ].flatMap { variable, values in values.map { BadValue(variable: variable, value: $0) } }
 
     @Test("a bad value is named with the value and the rule", arguments: badValues)

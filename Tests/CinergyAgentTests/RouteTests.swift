@@ -111,6 +111,9 @@ struct RouteTests {
                         "vm", "power_watts", "pue", "emission_factor_gco2_per_kwh", "carbon_intensity_gco2_per_hour", "uuid", "sampled_at",
                         // emission_factor_source: added by issue 13 (file or EMISSION_FACTOR).
                         "energy_joules", "carbon_grams", "emission_factor_source",
+                        // Issue 19: the static share, embodied and total rates, embodied so far, the factor's provenance.
+                        "static_share", "embodied_carbon_gco2_per_hour", "total_carbon_gco2_per_hour", "embodied_carbon_grams",
+                        "emission_factor_provider", "emission_factor_zone", "emission_factor_signal", "emission_factor_estimated",
                     ]
                 )
                 let json = try Self.json(response.body)
@@ -342,11 +345,11 @@ struct MetricsRouteTests {
                 #expect(samples[0]["state"] as? String == "running")
                 #expect(samples[0]["vcpus"] as? Int == 4)
                 #expect(samples[0]["cpu_usage"] as? Double == 40)
-                #expect(samples[0]["total_power_watts"] as? Double == model.estimate(cpuUsagePercent: 40, vmCores: 4).totalWatts)
+                #expect(samples[0]["total_power_watts"] as? Double == model.estimate(cpuUsagePercent: 40, vmCores: 4, runningVCPUs: registry.runningVCPUs).totalWatts)
                 #expect(samples[1]["state"] as? String == "paused")
                 #expect(samples[1]["vcpus"] as? Int == 2)
                 #expect(samples[1]["cpu_usage"] as? Double == 0)
-                #expect(samples[1]["total_power_watts"] as? Double == model.estimate(cpuUsagePercent: 0, vmCores: 2).totalWatts)
+                #expect(samples[1]["total_power_watts"] as? Double == model.estimate(cpuUsagePercent: 0, vmCores: 2, runningVCPUs: registry.runningVCPUs).totalWatts)
             }
         }
     }

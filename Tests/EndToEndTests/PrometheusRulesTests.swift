@@ -53,6 +53,9 @@ struct PrometheusRulesTests {
         var env = EndToEnd.env
         env["LIBVIRT_URI"] = "qemu:///system"
         env["METRICS_NOVA_LABELS"] = "true"
+        // Issue 19: the embodied counter and the SCS-0414 gauges are in the scrape promtool checks.
+        env["SERVER_EMBODIED_EMISSIONS"] = "970"
+        env["SUSTAINABILITY_DATACENTER"] = "dc \"1\""
         let agent = try AgentUnderTest(env: env, directory: directory.path)
         try await agent.waitFor("the stand-in with a usage in /vms") {
             await agent.vms().contains { $0["name"] as? String == name && $0["cpu_usage"] is Double }
@@ -65,6 +68,8 @@ struct PrometheusRulesTests {
         #expect(status == 200)
         #expect(scrape.contains("cinergy_vm_power_watts{vm=\"\(name)\""), "\(scrape)")
         #expect(scrape.contains("cinergy_libvirt_connected"))
+        #expect(scrape.contains("cinergy_vm_embodied_carbon_grams_total{vm=\"\(name)\""), "\(scrape)")
+        #expect(scrape.contains("sustainability_provider_total_gwp_kg{datacenter=\"dc \\\"1\\\"\",component=\"\"}"), "\(scrape)")
         let scrapeFile = directory.path + "/metrics.txt"
         try scrape.write(toFile: scrapeFile, atomically: true, encoding: .utf8)
 

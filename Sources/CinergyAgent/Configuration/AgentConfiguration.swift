@@ -66,6 +66,16 @@ public struct AgentConfiguration: Sendable {
     public var emissionFactorFile: String?
     /// Seconds the file's last row stays in force (`EMISSION_FACTOR_FILE_MAX_AGE`).
     public var emissionFactorFileMaxAgeSeconds: Double = 7200
+    /// How static shares are worked out (`STATIC_SHARE`).
+    public var staticShare: StaticShare = .serverCores
+    /// The server's embodied emissions in kgCO2eq, nil when not accounted (`SERVER_EMBODIED_EMISSIONS`).
+    public var embodiedEmissionsKilograms: Double?
+    /// The server's expected lifetime in years (`SERVER_LIFETIME`).
+    public var serverLifetimeYears: Double = 5
+    /// The SCS-0414 provider gauges' `datacenter` label (`SUSTAINABILITY_DATACENTER`).
+    public var sustainabilityDatacenter: String?
+    /// The SCS-0414 provider gauges' `component` label (`SUSTAINABILITY_COMPONENT`).
+    public var sustainabilityComponent: String?
 
     /// Fields as the table's parsers fill them in.
     init() {}
@@ -110,13 +120,19 @@ public struct AgentConfiguration: Sendable {
             curve: PowerCurve(polynomial: Polynomial(coefficients: coefficients), inputMax: modelInputMax),
             ratio: ratio,
             serverCores: serverCores,
-            input: modelInput
+            input: modelInput,
+            staticShare: staticShare
         )
+    }
+
+    /// The server's embodied emissions over its lifetime; nil when they are not accounted.
+    public var embodiedModel: EmbodiedModel? {
+        embodiedEmissionsKilograms.map { EmbodiedModel(embodiedKilograms: $0, lifetimeYears: serverLifetimeYears) }
     }
 
     /// Energy and carbon accounting with these settings' models.
     public var accounting: EnergyAccounting {
-        EnergyAccounting(power: powerModel, carbon: carbonModel)
+        EnergyAccounting(power: powerModel, carbon: carbonModel, embodied: embodiedModel)
     }
 
     /// Whether a host meter is to be read (`HOST_METER` is not `none`).

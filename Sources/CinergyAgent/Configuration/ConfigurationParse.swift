@@ -31,6 +31,12 @@ enum ConfigurationParse {
         return value
     }
 
+    /// A Prometheus label value as the configuration accepts it: 1 to 128 printable characters
+    /// (no control characters, so none to escape but quotes and backslashes).
+    static func isLabelValue(_ text: String) -> Bool {
+        (1...128).contains(text.count) && text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+    }
+
     /// One or more finite numbers separated by commas.
     static func numberList(_ text: String) -> [Double]? {
         let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map { finiteNumber(String($0)) }

@@ -15,6 +15,8 @@ extension ConfigurationVariable {
         // The ledger (issue 13).
         .stateDirectory, .ledgerFlushSeconds, .ledgerMinuteRetentionHours, .ledgerHourRetentionDays,
         .emissionFactorFile, .emissionFactorFileMaxAge,
+        // The whole carbon footprint (issue 19).
+        .staticShare, .serverEmbodiedEmissions, .serverLifetime, .sustainabilityDatacenter, .sustainabilityComponent,
     ]
 
     /// Checks that involve several variables, run once each variable has been parsed.
@@ -323,5 +325,54 @@ extension ConfigurationVariable {
         default: .value("7200")
     ) { text, _ in
         ConfigurationParse.finiteNumber(text).flatMap { (60...31_622_400).contains($0) ? $0 : nil }
+    }
+
+    // MARK: The whole carbon footprint (issue 19)
+
+    public static let staticShare = ConfigurationVariable(
+        "STATIC_SHARE", \.staticShare,
+        summary: "How a VM's share of the idle power `f(0)` (and of the server's embodied emissions) is worked out: `server_cores` = `vm_cores / SERVER_CORES` (the seed's; with more vCPUs than CPUs the shares add up to more than the host); `running_vcpus` = `vm_cores / max(SERVER_CORES, vCPUs of the VMs in the registry)`, which never adds up to more than `f(0)`",
+        rule: "must be server_cores or running_vcpus",
+        default: .value("server_cores")
+    ) { text, _ in
+        StaticShare(rawValue: text.lowercased())
+    }
+
+    public static let serverEmbodiedEmissions = ConfigurationVariable(
+        "SERVER_EMBODIED_EMISSIONS", \.embodiedEmissionsKilograms,
+        summary: "The server's embodied emissions (manufacture, transport, end of life: Boavizta's figure for its configuration, or the vendor's product carbon footprint), shared among the VMs like idle power over `SERVER_LIFETIME` (the SCI's `M`)",
+        unit: "kgCO2eq",
+        rule: "must be a number of kgCO2eq from 0 to 1000000",
+        default: .unset(description: "none: embodied emissions are not accounted (null in every output)")
+    ) { text, _ -> Double?? in
+        ConfigurationParse.finiteNumber(text).flatMap { (0...1_000_000).contains($0) ? .some($0) : nil }
+    }
+
+    public static let serverLifetime = ConfigurationVariable(
+        "SERVER_LIFETIME", \.serverLifetimeYears,
+        summary: "The server's expected lifetime `EL`, over which its embodied emissions are spread (years of 365.25 days)",
+        unit: "years",
+        rule: "must be a number of years from 0.1 to 50",
+        default: .value("5")
+    ) { text, _ in
+        ConfigurationParse.finiteNumber(text).flatMap { (0.1...50).contains($0) ? $0 : nil }
+    }
+
+    public static let sustainabilityDatacenter = ConfigurationVariable(
+        "SUSTAINABILITY_DATACENTER", \.sustainabilityDatacenter,
+        summary: "The `datacenter` label of the SCS-0414 provider gauges (`sustainability_provider_*`) in `/metrics`",
+        rule: "must be 1 to 128 printable characters",
+        default: .unset(description: "none: the label is empty")
+    ) { text, _ -> String?? in
+        ConfigurationParse.isLabelValue(text) ? .some(text) : nil
+    }
+
+    public static let sustainabilityComponent = ConfigurationVariable(
+        "SUSTAINABILITY_COMPONENT", \.sustainabilityComponent,
+        summary: "The `component` label of the SCS-0414 provider gauges, such as the hypervisor's name",
+        rule: "must be 1 to 128 printable characters",
+        default: .unset(description: "none: the label is empty")
+    ) { text, _ -> String?? in
+        ConfigurationParse.isLabelValue(text) ? .some(text) : nil
     }
 }

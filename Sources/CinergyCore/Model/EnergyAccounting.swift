@@ -2,10 +2,20 @@
 public struct EnergyAccounting: Sendable, Equatable {
     public var power: PowerModel
     public var carbon: CarbonModel
+    /// The server's embodied emissions over its lifetime; nil when they are not accounted
+    /// (`SERVER_EMBODIED_EMISSIONS` unset).
+    public var embodied: EmbodiedModel?
 
-    public init(power: PowerModel, carbon: CarbonModel) {
+    public init(power: PowerModel, carbon: CarbonModel, embodied: EmbodiedModel? = nil) {
         self.power = power
         self.carbon = carbon
+        self.embodied = embodied
+    }
+
+    /// Embodied grams CO2eq of a VM with `vmCores` vCPUs in the registry for `seconds` while the
+    /// registry's VMs had `runningVCPUs` vCPUs in all; nil when embodied emissions are not accounted.
+    public func embodiedGrams(vmCores: Int, seconds: Double, runningVCPUs: Int? = nil) -> Double? {
+        embodied?.grams(share: power.share(vmCores: vmCores, runningVCPUs: runningVCPUs), seconds: seconds)
     }
 
     /// Joules and grams of CO2-equivalent of a VM with `vmCores` vCPUs that used `cpuUsagePercent`
@@ -14,9 +24,11 @@ public struct EnergyAccounting: Sendable, Equatable {
     /// replaces the carbon model's factor (the factor file's value at the sample's time).
     public func increments(
         cpuUsagePercent: Double, vmCores: Int, seconds: Double, hostLoadPercent: Double? = nil,
-        emissionFactorGramsPerKilowattHour: Double? = nil
+        emissionFactorGramsPerKilowattHour: Double? = nil, runningVCPUs: Int? = nil
     ) -> (joules: Double, grams: Double) {
-        let watts = power.estimate(cpuUsagePercent: cpuUsagePercent, vmCores: vmCores, hostLoadPercent: hostLoadPercent).totalWatts
+        let watts = power.estimate(
+            cpuUsagePercent: cpuUsagePercent, vmCores: vmCores, hostLoadPercent: hostLoadPercent, runningVCPUs: runningVCPUs
+        ).totalWatts
         // A negative interval (it never should be: intervals are monotonic) adds nothing.
         let joules = watts * max(0, seconds)
         var carbon = carbon

@@ -1,7 +1,8 @@
 /// The cinergy model: the isolated power of a VM from its CPU usage.
 ///
 /// ```
-/// static  = f(0) × vm_cores / server_cores
+/// static  = f(0) × share       share = vm_cores / server_cores (the seed's), or
+///                                       vm_cores / max(server_cores, running vCPUs) (StaticShare)
 /// dynamic = max(0, f(x) − f(0)) × r     x = cpu_usage, or cpu_usage / server_cores
 /// total   = static + dynamic            r = cinergy ratio, constant or r(host load)
 /// ```
@@ -14,12 +15,22 @@ public struct PowerModel: Sendable, Equatable {
     /// The host's CPU count that static power is shared across.
     public var serverCores: Int
     public var input: ModelInput
+    /// How the static share is worked out (`STATIC_SHARE`).
+    public var staticShare: StaticShare
 
-    public init(curve: PowerCurve, ratio: CinergyRatio, serverCores: Int, input: ModelInput = .vmPercent) {
+    public init(curve: PowerCurve, ratio: CinergyRatio, serverCores: Int, input: ModelInput = .vmPercent, staticShare: StaticShare = .serverCores) {
         self.curve = curve
         self.ratio = ratio
         self.serverCores = serverCores
         self.input = input
+        self.staticShare = staticShare
+    }
+
+    /// The static share of a VM with `vmCores` vCPUs while the registry's VMs have `runningVCPUs`
+    /// vCPUs in all (``StaticShare``): the part of `f(0)`, and of the server's embodied
+    /// emissions, that the VM is given.
+    public func share(vmCores: Int, runningVCPUs: Int?) -> Double {
+        staticShare.share(vmCores: vmCores, serverCores: serverCores, runningVCPUs: runningVCPUs)
     }
 
     /// The seed's model: a polynomial used over every input, a constant ratio.
@@ -47,10 +58,11 @@ public struct PowerModel: Sendable, Equatable {
     }
 
     /// The power breakdown of a VM with `vmCores` vCPUs using `cpuUsagePercent` percent of one host
-    /// CPU while the host's CPU load is `hostLoadPercent` (percent of all CPUs; nil when unknown).
-    public func estimate(cpuUsagePercent: Double, vmCores: Int, hostLoadPercent: Double? = nil) -> PowerEstimate {
+    /// CPU while the host's CPU load is `hostLoadPercent` (percent of all CPUs; nil when unknown)
+    /// and the registry's VMs have `runningVCPUs` vCPUs in all (for ``StaticShare/runningVCPUs``).
+    public func estimate(cpuUsagePercent: Double, vmCores: Int, hostLoadPercent: Double? = nil, runningVCPUs: Int? = nil) -> PowerEstimate {
         let idle = curve.idleWatts
-        let staticWatts = idle * Double(vmCores) / Double(serverCores)
+        let staticWatts = idle * share(vmCores: vmCores, runningVCPUs: runningVCPUs)
         let (watts, extrapolated) = curve.evaluate(modelInput(cpuUsagePercent: cpuUsagePercent))
         let ratio = ratio.value(hostLoadPercent: hostLoadPercent)
         return PowerEstimate(
@@ -62,8 +74,8 @@ public struct PowerModel: Sendable, Equatable {
     }
 
     /// The power breakdown of a VM with `vmCores` vCPUs over the interval of `usage`.
-    public func estimate(_ usage: UsageSample, vmCores: Int) -> PowerEstimate {
-        estimate(cpuUsagePercent: usage.cpuUsagePercent, vmCores: vmCores, hostLoadPercent: usage.hostCPUUsagePercent)
+    public func estimate(_ usage: UsageSample, vmCores: Int, runningVCPUs: Int? = nil) -> PowerEstimate {
+        estimate(cpuUsagePercent: usage.cpuUsagePercent, vmCores: vmCores, hostLoadPercent: usage.hostCPUUsagePercent, runningVCPUs: runningVCPUs)
     }
 
     /// `f(host load)`: what the model says the whole host draws at `hostLoadPercent`, in watts.

@@ -11,6 +11,9 @@ public struct VMRecord: Sendable, Equatable {
     public var energyJoules: Double
     /// Carbon emitted since the agent first saw the VM, in grams of CO2-equivalent.
     public var carbonGrams: Double
+    /// Embodied carbon of the VM since the agent first saw it (or its ledger key), in grams of
+    /// CO2-equivalent; 0 when embodied emissions are not accounted (routes then say null).
+    public var embodiedGrams: Double = 0
 
     public var name: String { identity.name }
 

@@ -46,6 +46,12 @@ public final class VMRegistry: Sendable {
         /// ledger at start-up, or left by a VM that stopped. A VM entering the registry takes its
         /// key's counters up again, so its totals continue (`seedTotals`, `totals()`).
         var carried: [String: (joules: Double, grams: Double)] = [:]
+        /// Embodied carbon by ledger key, in grams CO2eq (issue 19): kept by key rather than by
+        /// entry, so a VM that stops and starts again continues its count without carrying.
+        var embodiedGrams: [String: Double] = [:]
+        /// The Nova metadata last seen for each ledger key, so the totals of a VM that left the
+        /// registry stay filed under its project (`totals()`).
+        var lastNova: [String: NovaInstance] = [:]
 
         /// Keeps the counters of an entry that leaves the registry, for when it comes back; when
         /// it is already back (a new process with the same UUID added in the same scan, before
@@ -198,6 +204,7 @@ public final class VMRegistry: Sendable {
             changes.added.append(identity)
         }
         if let process = identity.process { state.owners[process] = key }
+        if let nova = identity.nova { state.lastNova[identity.ledgerKey] = nova }
     }
 
     // MARK: Sampling
@@ -219,14 +226,19 @@ public final class VMRegistry: Sendable {
         // Looked up before taking the lock: the schedule has a lock of its own.
         let factor = emissionFactors?.gramsPerKilowattHour(atUnixSeconds: statistics.finishedAtUnixSeconds)
         state.withLock { state in
+            let runningVCPUs = state.entries.values.reduce(0) { $0 + $1.identity.vcpus }
             for (process, sample) in samples {
                 guard let key = state.owners[process], let index = state.entries.index(forKey: key) else { continue }
                 // Mutated in place: a copy of the entry would share its history buffer, and the
                 // append below would then copy the whole history for every VM every round.
                 Self.add(
                     sample, to: &state.entries.values[index], historyLength: historyLength, accounting: accounting,
-                    emissionFactor: factor
+                    emissionFactor: factor, runningVCPUs: runningVCPUs
                 )
+                let identity = state.entries.values[index].identity
+                if let grams = accounting?.embodiedGrams(vmCores: identity.vcpus, seconds: sample.intervalSeconds, runningVCPUs: runningVCPUs) {
+                    state.embodiedGrams[identity.ledgerKey, default: 0] += grams
+                }
             }
             state.lastRound = statistics
             state.recordsVersion &+= 1
@@ -234,14 +246,15 @@ public final class VMRegistry: Sendable {
     }
 
     private static func add(
-        _ sample: UsageSample, to entry: inout Entry, historyLength: Int, accounting: EnergyAccounting?, emissionFactor: Double?
+        _ sample: UsageSample, to entry: inout Entry, historyLength: Int, accounting: EnergyAccounting?, emissionFactor: Double?,
+        runningVCPUs: Int
     ) {
         if let accounting {
             let usage = sample.effective(in: entry.identity.state).cpuUsagePercent
             let (joules, grams) = accounting.increments(
                 cpuUsagePercent: usage, vmCores: entry.identity.vcpus, seconds: sample.intervalSeconds,
                 hostLoadPercent: sample.hostCPUUsagePercent,
-                emissionFactorGramsPerKilowattHour: emissionFactor
+                emissionFactorGramsPerKilowattHour: emissionFactor, runningVCPUs: runningVCPUs
             )
             entry.energyJoules += joules
             entry.carbonGrams += grams
@@ -287,13 +300,23 @@ public final class VMRegistry: Sendable {
             var byKey: [String: VMTotals] = [:]
             for entry in state.entries.values {
                 let key = entry.identity.ledgerKey
-                var totals = byKey[key] ?? VMTotals(ledgerKey: key, identity: entry.identity, energyJoules: 0, carbonGrams: 0)
+                var totals =
+                    byKey[key]
+                    ?? VMTotals(
+                        ledgerKey: key, identity: entry.identity, energyJoules: 0, carbonGrams: 0,
+                        embodiedGrams: state.embodiedGrams[key], nova: entry.identity.nova ?? state.lastNova[key]
+                    )
                 totals.energyJoules += entry.energyJoules
                 totals.carbonGrams += entry.carbonGrams
                 byKey[key] = totals
             }
             for (key, kept) in state.carried {
-                var totals = byKey[key] ?? VMTotals(ledgerKey: key, identity: nil, energyJoules: 0, carbonGrams: 0)
+                var totals =
+                    byKey[key]
+                    ?? VMTotals(
+                        ledgerKey: key, identity: nil, energyJoules: 0, carbonGrams: 0, embodiedGrams: state.embodiedGrams[key],
+                        nova: state.lastNova[key]
+                    )
                 totals.energyJoules += kept.joules
                 totals.carbonGrams += kept.grams
                 byKey[key] = totals
@@ -314,12 +337,18 @@ public final class VMRegistry: Sendable {
     /// moves the version on). HTTP handlers use it to reuse a response built from the same records.
     public func versionedRecords() -> (records: [VMRecord], version: UInt64) {
         let (records, version) = state.withLock { state in
-            (state.entries.values.map(Self.record(of:)), state.recordsVersion)
+            (state.entries.values.map { Self.record(of: $0, embodiedGrams: state.embodiedGrams) }, state.recordsVersion)
         }
         let sorted = records.sorted {
             ($0.identity.name, $0.identity.process?.pid ?? -1) < ($1.identity.name, $1.identity.process?.pid ?? -1)
         }
         return (sorted, version)
+    }
+
+    /// The vCPUs of every VM in the registry, added up: what ``StaticShare/runningVCPUs`` divides by
+    /// (with `SERVER_CORES` when that is more).
+    public var runningVCPUs: Int {
+        state.withLock { $0.entries.values.reduce(0) { $0 + $1.identity.vcpus } }
     }
 
     /// The version `versionedRecords()` would return now.
@@ -336,9 +365,9 @@ public final class VMRegistry: Sendable {
             let pid = key.hasPrefix("pid:") ? Int32(key.dropFirst(4)) : nil
             for entry in state.entries.values {
                 if entry.identity.name == key {
-                    byName.append(Self.record(of: entry))
+                    byName.append(Self.record(of: entry, embodiedGrams: state.embodiedGrams))
                 } else if entry.identity.uuid == lowercased || (pid != nil && entry.identity.process?.pid == pid) {
-                    byOther.append(Self.record(of: entry))
+                    byOther.append(Self.record(of: entry, embodiedGrams: state.embodiedGrams))
                 }
             }
             return byName.isEmpty ? byOther : byName
@@ -364,14 +393,15 @@ public final class VMRegistry: Sendable {
         }
     }
 
-    private static func record(of entry: Entry) -> VMRecord {
+    private static func record(of entry: Entry, embodiedGrams: [String: Double]) -> VMRecord {
         VMRecord(
             identity: entry.identity,
             usage: entry.usage,
             history: entry.history,
             firstSeenUnixSeconds: entry.firstSeenUnixSeconds,
             energyJoules: entry.energyJoules,
-            carbonGrams: entry.carbonGrams
+            carbonGrams: entry.carbonGrams,
+            embodiedGrams: embodiedGrams[entry.identity.ledgerKey] ?? 0
         )
     }
 }

@@ -9,12 +9,22 @@ public struct VMTotals: Sendable, Equatable {
     public var energyJoules: Double
     /// Carbon since the ledger began counting the VM, in grams of CO2-equivalent.
     public var carbonGrams: Double
+    /// Embodied carbon counted for the key since the agent started (not yet kept by the ledger),
+    /// in grams CO2eq; nil when embodied emissions are not accounted or none accrued yet.
+    public var embodiedGrams: Double?
+    /// The Nova metadata of the VM: its identity's, or the last seen for a VM that left.
+    public var nova: NovaInstance?
 
-    public init(ledgerKey: String, identity: VMIdentity?, energyJoules: Double, carbonGrams: Double) {
+    public init(
+        ledgerKey: String, identity: VMIdentity?, energyJoules: Double, carbonGrams: Double, embodiedGrams: Double? = nil,
+        nova: NovaInstance? = nil
+    ) {
         self.ledgerKey = ledgerKey
         self.identity = identity
         self.energyJoules = energyJoules
         self.carbonGrams = carbonGrams
+        self.embodiedGrams = embodiedGrams
+        self.nova = nova ?? identity?.nova
     }
 }
 

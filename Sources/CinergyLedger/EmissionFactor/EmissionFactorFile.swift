@@ -11,7 +11,9 @@ import Darwin
 #endif
 
 /// `EMISSION_FACTOR_FILE`: the grid factor over time, re-read when the file changes (its size,
-/// modification time or inode). Where it has no row, `EMISSION_FACTOR` applies (the registry and
+/// modification time or inode). The file is a CSV, or the JSON of Electricity Maps' or WattTime's
+/// API, recognised by content (`EmissionFactorTable.read`); a file that is none of them is a
+/// warning naming it, and the table last read stays in force. Where it has no row, `EMISSION_FACTOR` applies (the registry and
 /// the routes fall back to it when this returns nil).
 public final class EmissionFactorFile: EmissionFactorSchedule {
     public let path: FilePath
@@ -64,12 +66,28 @@ public final class EmissionFactorFile: EmissionFactorSchedule {
                 return state.lastError == message ? [] : [message]
             }
         }
-        let (table, warnings) = EmissionFactorTable.parse(text, source: path.string)
-        loaded.withLock { state in
-            state.table = table
-            state.signature = signature
-            state.lastError = nil
+        switch EmissionFactorTable.read(text, source: path.string) {
+        case .table(let table, let warnings):
+            loaded.withLock { state in
+                state.table = table
+                state.signature = signature
+                state.lastError = nil
+            }
+            return warnings
+        case .unrecognised(let reason):
+            // Not read again until it changes; the table last read stays in force.
+            let message = "EMISSION_FACTOR_FILE \(reason); using the rows last read (or EMISSION_FACTOR)"
+            return loaded.withLock { state in
+                state.signature = signature
+                defer { state.lastError = message }
+                return state.lastError == message ? [] : [message]
+            }
         }
-        return warnings
+    }
+
+    public var provenance: GridIntensityProvenance? { loaded.withLock { $0.table.provenance } }
+
+    public func isEstimated(atUnixSeconds unixSeconds: Double) -> Bool? {
+        loaded.withLock { $0.table }.row(atUnixSeconds: unixSeconds, lastRowMaxAgeSeconds: lastRowMaxAgeSeconds)?.isEstimated
     }
 }

@@ -1,4 +1,4 @@
-import CinergyCore
+public import CinergyCore
 
 /// The rows of an emission factor file: from each `start` on, `gco2eq_per_kwh` is in force until
 /// the next row's start (the last row until its maximum age).
@@ -7,15 +7,21 @@ public struct EmissionFactorTable: Sendable, Equatable {
         /// Unix seconds.
         public var startUnixSeconds: Double
         public var gramsPerKilowattHour: Double
+        /// Whether the provider estimated the value (Electricity Maps' `isEstimated`); nil when the
+        /// format does not say.
+        public var isEstimated: Bool?
 
-        public init(startUnixSeconds: Double, gramsPerKilowattHour: Double) {
+        public init(startUnixSeconds: Double, gramsPerKilowattHour: Double, isEstimated: Bool? = nil) {
             self.startUnixSeconds = startUnixSeconds
             self.gramsPerKilowattHour = gramsPerKilowattHour
+            self.isEstimated = isEstimated
         }
     }
 
     /// Sorted by start; a start given twice keeps its last row.
     public private(set) var rows: [Row]
+    /// Where the rows came from (the file's format, zone, signal); nil for a table built in code.
+    public var provenance: GridIntensityProvenance?
 
     public init(rows: [Row]) {
         var byStart: [Double: Row] = [:]
@@ -50,12 +56,19 @@ public struct EmissionFactorTable: Sendable, Equatable {
             }
             rows.append(Row(startUnixSeconds: start, gramsPerKilowattHour: factor))
         }
-        return (EmissionFactorTable(rows: rows), warnings)
+        var table = EmissionFactorTable(rows: rows)
+        table.provenance = GridIntensityProvenance(provider: .csv, points: table.rows.count)
+        return (table, warnings)
     }
 
     /// The factor in force at `unixSeconds`: the last row starting at or before it, unless that is
     /// the last row and it started more than `lastRowMaxAgeSeconds` earlier; nil where none is.
     public func factor(atUnixSeconds unixSeconds: Double, lastRowMaxAgeSeconds: Double) -> Double? {
+        row(atUnixSeconds: unixSeconds, lastRowMaxAgeSeconds: lastRowMaxAgeSeconds)?.gramsPerKilowattHour
+    }
+
+    /// The row in force at `unixSeconds` (as ``factor(atUnixSeconds:lastRowMaxAgeSeconds:)``).
+    public func row(atUnixSeconds unixSeconds: Double, lastRowMaxAgeSeconds: Double) -> Row? {
         var low = 0
         var high = rows.count
         while low < high {
@@ -65,12 +78,12 @@ public struct EmissionFactorTable: Sendable, Equatable {
         guard low > 0 else { return nil }
         let row = rows[low - 1]
         if low == rows.count, unixSeconds - row.startUnixSeconds > lastRowMaxAgeSeconds { return nil }
-        return row.gramsPerKilowattHour
+        return row
     }
 }
 
 extension StringProtocol {
-    fileprivate var trimmingWhitespace: String {
+    var trimmingWhitespace: String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{FEFF}" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[first...last])

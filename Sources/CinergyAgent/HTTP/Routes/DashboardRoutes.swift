@@ -16,7 +16,7 @@ struct DashboardRoutes<Context: RequestContext>: Sendable {
                 .contentType: "text/html; charset=utf-8",
                 .contentSecurityPolicy: DashboardPage.contentSecurityPolicy(nonce: nonce),
             ],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: DashboardPage.html(nonce: nonce)))
+            body: ResponseBody(byteBuffer: DashboardPage.html(nonce: nonce))
         )
     }
 

@@ -20,6 +20,8 @@ struct HistoryRoutes<Context: RequestContext>: Sendable {
             let (record, _) = try VMQuery.resolve(request, in: registry, requireUsage: false)
             records = [record]
         }
+        // Today's vCPU total: the history's samples do not keep theirs (STATIC_SHARE=running_vcpus).
+        let runningVCPUs = registry.runningVCPUs
         var json = JSONWriter()
         json.array { json in
             for record in records {
@@ -40,7 +42,10 @@ struct HistoryRoutes<Context: RequestContext>: Sendable {
                                 json.field("cpu_usage", usage)
                                 json.field(
                                     "total_power_watts",
-                                    powerModel.estimate(cpuUsagePercent: usage, vmCores: vcpus, hostLoadPercent: sample.hostCPUUsagePercent).totalWatts
+                                    powerModel.estimate(
+                                        cpuUsagePercent: usage, vmCores: vcpus, hostLoadPercent: sample.hostCPUUsagePercent,
+                                        runningVCPUs: runningVCPUs
+                                    ).totalWatts
                                 )
                             }
                         }

@@ -9,6 +9,8 @@ struct HostRoutes<Context: RequestContext>: Sendable {
     let monitor: HostPowerMonitor
     /// Whether a meter was configured (`HOST_METER` other than `none`).
     let meterConfigured: Bool
+    /// The server's embodied emissions over its lifetime; nil when not accounted (issue 19).
+    var embodied: EmbodiedModel? = nil
 
     var endpoints: [Endpoint<Context>] {
         [.get("/host") { _, _ in host() }]
@@ -18,9 +20,11 @@ struct HostRoutes<Context: RequestContext>: Sendable {
         let status = registry.status()
         let records = registry.records()
         let hostLoad = status.lastRound?.hostCPUUsagePercent
+        let runningVCPUs = records.reduce(0) { $0 + $1.identity.vcpus }
         let isolated = records.reduce(0.0) { sum, record in
-            sum + (record.effectiveUsage.map { powerModel.estimate($0, vmCores: record.identity.vcpus).totalWatts } ?? 0)
+            sum + (record.effectiveUsage.map { powerModel.estimate($0, vmCores: record.identity.vcpus, runningVCPUs: runningVCPUs).totalWatts } ?? 0)
         }
+        let shareSum = records.reduce(0.0) { $0 + powerModel.share(vmCores: $1.identity.vcpus, runningVCPUs: runningVCPUs) }
         let snapshot = monitor.snapshot()
         var json = JSONWriter()
         json.object { json in
@@ -30,6 +34,10 @@ struct HostRoutes<Context: RequestContext>: Sendable {
             json.field("vms_isolated_power_watts", isolated)
             json.field("vm_count", records.count)
             json.field("sampled_at", status.lastRound.map { Timestamp.rfc3339(unixSeconds: $0.finishedAtUnixSeconds) })
+            json.field("static_share", powerModel.staticShare.rawValue)
+            json.field("running_vcpus", runningVCPUs)
+            json.field("static_share_sum", shareSum)
+            json.field("embodied_carbon_gco2_per_hour", embodied.map { $0.gramsPerHour(share: shareSum) })
             json.key("meter")
             guard meterConfigured else {
                 json.value(nil as String?)

@@ -48,10 +48,11 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
                 out.sample(name, labels: labels[index], value)
             }
         }
+        let runningVCPUs = records.reduce(0) { $0 + $1.identity.vcpus }
         let estimates = Dictionary(
             records.compactMap { record in
                 record.effectiveUsage.map {
-                    (record.identity.key, model.estimate($0, vmCores: record.identity.vcpus))
+                    (record.identity.key, model.estimate($0, vmCores: record.identity.vcpus, runningVCPUs: runningVCPUs))
                 }
             },
             uniquingKeysWith: { first, _ in first }
@@ -75,6 +76,17 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
         perVM("cinergy_vm_carbon_grams_total", type: "counter", help: "Carbon emitted by the VM since it was first seen (kept across restarts by the ledger), in grams CO2eq.") {
             $0.carbonGrams
         }
+        // Issue 19: the SCI's M per VM, and SCS-0414's gauges (SustainabilityMetrics says what each covers).
+        if configuration.embodiedModel != nil {
+            perVM("cinergy_vm_embodied_carbon_grams_total", type: "counter", help: "The server's embodied emissions shared to the VM like idle power since the agent started, in grams CO2eq.") {
+                $0.embodiedGrams
+            }
+        }
+        SustainabilityMetrics(
+            totals: registry.totals(), pue: configuration.pue, embodiedAccounted: configuration.embodiedModel != nil,
+            datacenter: configuration.sustainabilityDatacenter ?? "", component: configuration.sustainabilityComponent ?? ""
+        )
+        .write(to: &out)
         out.family("cinergy_vm_info", type: "gauge", help: "Where each VM comes from and its state (always 1).")
         for (index, record) in records.enumerated() {
             out.sample(

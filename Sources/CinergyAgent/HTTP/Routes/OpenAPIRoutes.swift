@@ -8,7 +8,7 @@ struct OpenAPIRoutes<Context: RequestContext>: Sendable {
                 Response(
                     status: .ok,
                     headers: [.contentType: "application/yaml; charset=utf-8"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+                    body: ResponseBody(byteBuffer: OpenAPIDocument.yaml)
                 )
             }
         ]

@@ -8,6 +8,8 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     let carbonModel: CarbonModel
     /// The emission factor file, whose factor in force now replaces `EMISSION_FACTOR` in `/carbon`.
     var emissionFactors: (any EmissionFactorSchedule)? = nil
+    /// The server's embodied emissions over its lifetime; nil when not accounted (issue 19).
+    var embodied: EmbodiedModel? = nil
 
     var endpoints: [Endpoint<Context>] {
         [
@@ -21,7 +23,7 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
     /// was taken at, and whether the model's input left the range `f` was fitted on.
     func power(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
-        let estimate = powerModel.estimate(usage, vmCores: record.identity.vcpus)
+        let estimate = powerModel.estimate(usage, vmCores: record.identity.vcpus, runningVCPUs: registry.runningVCPUs)
         var json = JSONWriter()
         json.object { json in
             json.field("vm", record.name)
@@ -46,25 +48,49 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
 
     /// The seed's fields in the seed's order, then `uuid`, `sampled_at`, and the VM's energy and
     /// carbon so far; last, where the factor came from (`emission_factor_source`: `file` or
-    /// `EMISSION_FACTOR`).
+    /// `EMISSION_FACTOR`); then the VM's static share, its embodied carbon rate and the total rate
+    /// (operational + embodied) in gCO2eq/h, and its embodied carbon so far: null when
+    /// `SERVER_EMBODIED_EMISSIONS` is unset (not accounted), never 0 for "unknown"; last, the
+    /// factor file's provenance: provider, zone or region, signal, and whether the provider
+    /// estimated the factor in force (null where unknown or with `EMISSION_FACTOR`).
     func carbon(_ request: Request) throws(APIError) -> Response {
         let (record, usage) = try VMQuery.resolve(request, in: registry)
         var carbonModel = carbonModel
-        let fileFactor = emissionFactors?.gramsPerKilowattHour(atUnixSeconds: SystemClock.unixSeconds())
+        let now = SystemClock.unixSeconds()
+        let fileFactor = emissionFactors?.gramsPerKilowattHour(atUnixSeconds: now)
+        let provenance = fileFactor == nil ? nil : emissionFactors?.provenance
         if let fileFactor { carbonModel.emissionFactorGramsPerKilowattHour = fileFactor }
-        let watts = powerModel.estimate(usage, vmCores: record.identity.vcpus).totalWatts
+        let runningVCPUs = registry.runningVCPUs
+        let watts = powerModel.estimate(usage, vmCores: record.identity.vcpus, runningVCPUs: runningVCPUs).totalWatts
+        let share = powerModel.share(vmCores: record.identity.vcpus, runningVCPUs: runningVCPUs)
+        let operational = carbonModel.gramsPerHour(powerWatts: watts)
+        let embodiedRate = embodied?.gramsPerHour(share: share)
         var json = JSONWriter()
         json.object { json in
             json.field("vm", record.name)
             json.field("power_watts", watts)
             json.field("pue", carbonModel.pue)
             json.field("emission_factor_gco2_per_kwh", carbonModel.emissionFactorGramsPerKilowattHour)
-            json.field("carbon_intensity_gco2_per_hour", carbonModel.gramsPerHour(powerWatts: watts))
+            json.field("carbon_intensity_gco2_per_hour", operational)
             json.field("uuid", record.identity.uuid)
             json.field("sampled_at", Timestamp.rfc3339(unixSeconds: usage.sampledAtUnixSeconds))
             json.field("energy_joules", record.energyJoules)
             json.field("carbon_grams", record.carbonGrams)
             json.field("emission_factor_source", fileFactor == nil ? "EMISSION_FACTOR" : "file")
+            json.field("static_share", share)
+            json.field("embodied_carbon_gco2_per_hour", embodiedRate)
+            json.field("total_carbon_gco2_per_hour", embodiedRate.map { operational + $0 })
+            json.field("embodied_carbon_grams", embodied == nil ? nil : record.embodiedGrams)
+            // Where the file's factor comes from (null with EMISSION_FACTOR).
+            json.field("emission_factor_provider", provenance?.provider.rawValue)
+            json.field("emission_factor_zone", provenance?.zone)
+            json.field("emission_factor_signal", provenance?.signal)
+            json.key("emission_factor_estimated")
+            if fileFactor != nil, let estimated = emissionFactors?.isEstimated(atUnixSeconds: now) {
+                json.value(estimated)
+            } else {
+                json.value(nil as String?)
+            }
         }
         return JSONResponse.make(json.text)
     }

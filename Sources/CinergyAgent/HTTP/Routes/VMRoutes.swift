@@ -23,12 +23,14 @@ struct VMRoutes<Context: RequestContext>: Sendable {
     }
 
     static func json(_ records: [VMRecord], powerModel: PowerModel) -> String {
+        // The static share's denominator (STATIC_SHARE=running_vcpus): every VM listed.
+        let runningVCPUs = records.reduce(0) { $0 + $1.identity.vcpus }
         var json = JSONWriter()
         json.array { json in
             for record in records {
                 let usage = record.effectiveUsage
                 let watts = usage.map {
-                    powerModel.estimate($0, vmCores: record.identity.vcpus).totalWatts
+                    powerModel.estimate($0, vmCores: record.identity.vcpus, runningVCPUs: runningVCPUs).totalWatts
                 }
                 json.object { json in
                     json.field("name", record.name)

@@ -1,13 +1,14 @@
+import CinergyTestSupport
 import Foundation
 import Testing
 
 /// Checks the agent's `cpu_usage` of a VM against another count of the same process's CPU time.
-public enum UsageCheck {
+enum UsageCheck {
     /// Collects four consecutive samples of `name` from `/power` and compares their time-weighted
     /// mean with `reference` (cumulative CPU seconds of the same process) read before and after.
     /// Both count the same busy process over nearly the same window, so they agree within a few
     /// percent; the tolerance is 5 % of the reference or 5 points, whichever is larger.
-    public static func compare(
+    static func compare(
         agent: AgentUnderTest,
         name: String,
         reference description: String,
