@@ -315,6 +315,44 @@ struct MetricsRouteTests {
             }
         }
     }
+
+    @Test("GET /history shows each sample with the state and vCPUs it was counted with, not the VM's now")
+    func historyAsItWas() async throws {
+        let registry = VMRegistry()
+        let process = ProcessIdentity(pid: 300, startTimeTicks: 1)
+        func identity(_ state: VMState, vcpus: Int) -> VMIdentity {
+            VMIdentity(name: "changing", uuid: nil, process: process, vcpus: vcpus, source: .procfs, state: state)
+        }
+        func sample(_ usage: Double, at seconds: Double) {
+            registry.record(
+                [(process, UsageSample(cpuUsagePercent: usage, sampledAtUnixSeconds: seconds, intervalSeconds: 1))],
+                statistics: RoundStatistics(finishedAtUnixSeconds: seconds, durationSeconds: 0.001, vmCount: 1)
+            )
+        }
+        registry.upsert(identity(.running, vcpus: 4), nowUnixSeconds: 1_800_000_000)
+        sample(40, at: 1_800_000_001)
+        // Paused, and down to 2 vCPUs: the next sample is counted so, the first stays as it was.
+        registry.upsert(identity(.paused, vcpus: 2), nowUnixSeconds: 1_800_000_001.5)
+        sample(30, at: 1_800_000_002)
+        let model = RouteTests.configuration.powerModel
+        let app = Application(router: buildRouter(configuration: RouteTests.configuration, registry: registry))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/history?vm=changing", method: .get) { response in
+                #expect(response.status == .ok)
+                let list = try #require(JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [[String: Any]])
+                let samples = try #require(list.first?["samples"] as? [[String: Any]])
+                #expect(samples.count == 2)
+                #expect(samples[0]["state"] as? String == "running")
+                #expect(samples[0]["vcpus"] as? Int == 4)
+                #expect(samples[0]["cpu_usage"] as? Double == 40)
+                #expect(samples[0]["total_power_watts"] as? Double == model.estimate(cpuUsagePercent: 40, vmCores: 4, runningVCPUs: registry.runningVCPUs).totalWatts)
+                #expect(samples[1]["state"] as? String == "paused")
+                #expect(samples[1]["vcpus"] as? Int == 2)
+                #expect(samples[1]["cpu_usage"] as? Double == 0)
+                #expect(samples[1]["total_power_watts"] as? Double == model.estimate(cpuUsagePercent: 0, vmCores: 2, runningVCPUs: registry.runningVCPUs).totalWatts)
+            }
+        }
+    }
 }
 
 @Suite("HTTP API: bearer token and security headers")

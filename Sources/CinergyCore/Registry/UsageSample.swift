@@ -13,15 +13,22 @@ public struct UsageSample: Sendable, Equatable {
     /// when not known.
     public var cpuTicks: UInt64?
 
+    /// The VM's state and vCPU count when the registry recorded the sample (what its energy was
+    /// counted with); nil until recorded.
+    public var vmState: VMState?
+    public var vcpus: Int?
+
     public init(
         cpuUsagePercent: Double, sampledAtUnixSeconds: Double, intervalSeconds: Double, hostCPUUsagePercent: Double? = nil,
-        cpuTicks: UInt64? = nil
+        cpuTicks: UInt64? = nil, vmState: VMState? = nil, vcpus: Int? = nil
     ) {
         self.cpuUsagePercent = cpuUsagePercent
         self.sampledAtUnixSeconds = sampledAtUnixSeconds
         self.intervalSeconds = intervalSeconds
         self.hostCPUUsagePercent = hostCPUUsagePercent
         self.cpuTicks = cpuTicks
+        self.vmState = vmState
+        self.vcpus = vcpus
     }
 }
 

@@ -249,6 +249,11 @@ public final class VMRegistry: Sendable {
     }
 
     private static func add(_ sample: UsageSample, to entry: inout Entry, historyLength: Int) {
+        // The state and vCPUs the sample was counted with go with it: /history shows past samples
+        // as they were, not with the VM's state now.
+        var sample = sample
+        sample.vmState = entry.identity.state
+        sample.vcpus = entry.identity.vcpus
         entry.usage = sample
         if entry.history.count >= historyLength {
             entry.history.removeFirst(entry.history.count - historyLength + 1)

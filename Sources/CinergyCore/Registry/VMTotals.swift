@@ -1,4 +1,5 @@
-/// A VM's cumulative energy and carbon counters as the ledger reads them (`VMRegistry.totals()`).
+/// A VM's cumulative counters by ledger key (`VMRegistry.totals()`), from its account, with its
+/// embodied carbon and Nova metadata: what the SCS-0414 gauges add up by project.
 public struct VMTotals: Sendable, Equatable {
     /// The key the ledger files the VM under (``VMIdentity/ledgerKey``).
     public var ledgerKey: String
@@ -25,14 +26,5 @@ public struct VMTotals: Sendable, Equatable {
         self.carbonGrams = carbonGrams
         self.embodiedGrams = embodiedGrams
         self.nova = nova ?? identity?.nova
-    }
-}
-
-extension VMIdentity {
-    /// What the ledger keys a VM by: its UUID where there is one (it survives renames and a
-    /// VM's stop and start), else `name:` and its name.
-    public var ledgerKey: String {
-        if let uuid { return uuid }
-        return "name:" + name
     }
 }

@@ -31,14 +31,19 @@ struct HistoryRoutes<Context: RequestContext>: Sendable {
                     json.key("samples")
                     json.array { json in
                         for sample in record.history {
-                            let usage = sample.effective(in: record.identity.state).cpuUsagePercent
+                            // Each sample with the state and vCPUs it was counted with.
+                            let state = sample.vmState ?? record.identity.state
+                            let vcpus = sample.vcpus ?? record.identity.vcpus
+                            let usage = sample.effective(in: state).cpuUsagePercent
                             json.object { json in
                                 json.field("sampled_at", Timestamp.rfc3339(unixSeconds: sample.sampledAtUnixSeconds))
+                                json.field("state", state.rawValue)
+                                json.field("vcpus", vcpus)
                                 json.field("cpu_usage", usage)
                                 json.field(
                                     "total_power_watts",
                                     powerModel.estimate(
-                                        cpuUsagePercent: usage, vmCores: record.identity.vcpus, hostLoadPercent: sample.hostCPUUsagePercent,
+                                        cpuUsagePercent: usage, vmCores: vcpus, hostLoadPercent: sample.hostCPUUsagePercent,
                                         runningVCPUs: runningVCPUs
                                     ).totalWatts
                                 )
