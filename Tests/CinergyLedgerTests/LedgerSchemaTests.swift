@@ -82,7 +82,7 @@ struct LedgerSchemaTests {
         #expect(try store.hostState() == batch.hostState)
         let versions = try store.modelVersions()
         #expect(versions.count == 1)
-        #expect(versions[0].parameters.map(\.name) == ["CINERGY_RATIO", "DC_PUE", "EMISSION_FACTOR", "MODEL_INPUT", "MODEL_INPUT_MAX", "REG_COEFF", "SERVER_CORES"])
+        #expect(versions[0].parameters.map(\.name) == ["CINERGY_RATIO", "DC_PUE", "EMISSION_FACTOR", "MODEL_INPUT", "MODEL_INPUT_MAX", "REG_COEFF", "SERVER_CORES", "STATIC_SHARE"])
         #expect(versions[0].firstUsedUnixSeconds == 60)
         #expect(versions[0].lastUsedUnixSeconds == 180)
         let hour = try store.queue.read { db in
