@@ -1,4 +1,4 @@
-public import CinergyCore
+import CinergyCore
 
 /// The factor file's formats, recognised by content: the operator's CSV, Electricity Maps'
 /// carbon-intensity history and WattTime's historical data (the JSON their APIs return, saved by
