@@ -1,5 +1,5 @@
 import CinergyCore
-public import GRDB
+import GRDB
 public import SystemPackage
 
 /// The ledger's SQLite database (WAL mode) through one GRDB `DatabaseQueue`.
@@ -11,6 +11,12 @@ public final class LedgerStore: Sendable {
     /// The database file.
     public let path: FilePath
     let queue: DatabaseQueue
+
+    /// A store on a queue already open (``init(readingOnly:)``).
+    init(path: FilePath, queue: DatabaseQueue) {
+        self.path = path
+        self.queue = queue
+    }
 
     /// Opens (creating it if needed) the database at `path`, checks it (`PRAGMA quick_check`)
     /// and brings its schema up to date.
@@ -314,14 +320,7 @@ public final class LedgerStore: Sendable {
 
     // MARK: Reading
 
-    /// Runs `body` on GRDB's queue, for HTTP handlers.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
-        do {
-            return try await queue.read(body)
-        } catch {
-            throw Self.ledgerError(error, path: path)
-        }
-    }
+    // (The named queries are in `LedgerStore+Queries.swift`: GRDB's `Database` never leaves this module.)
 
     /// The database file's size plus its WAL's, in bytes (`PRAGMA page_count × page_size`).
     public func sizeBytes() throws(LedgerError) -> Int64 {
