@@ -84,7 +84,8 @@ public final class LedgerStore: Sendable {
                     db,
                     sql: """
                         SELECT key, energy_joules, carbon_grams, static_joules, dynamic_joules, cpu_seconds, running_seconds,
-                               reconstructed_joules, checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix
+                               reconstructed_joules, checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix,
+                               embodied_grams
                         FROM vm
                         """
                 )
@@ -99,7 +100,7 @@ public final class LedgerStore: Sendable {
                     accounts[row[0]] = LedgerStoredAccount(
                         totals: BucketAmount(
                             energyJoules: row[1], carbonGrams: row[2], runningSeconds: row[6], staticJoules: row[3],
-                            dynamicJoules: row[4], cpuSeconds: row[5], reconstructedJoules: row[7]
+                            dynamicJoules: row[4], cpuSeconds: row[5], reconstructedJoules: row[7], embodiedGrams: row[12]
                         ),
                         checkpoint: checkpoint
                     )
@@ -242,8 +243,8 @@ public final class LedgerStore: Sendable {
                 INSERT INTO vm (key, name, uuid, nova_name, nova_project_id, nova_project_name, nova_user_id,
                                 nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams,
                                 static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules,
-                                checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix, embodied_grams)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET
                     name = excluded.name, uuid = excluded.uuid,
                     nova_name = coalesce(excluded.nova_name, nova_name),
@@ -264,7 +265,9 @@ public final class LedgerStore: Sendable {
                     checkpoint_pid = coalesce(excluded.checkpoint_pid, checkpoint_pid),
                     checkpoint_start_ticks = coalesce(excluded.checkpoint_start_ticks, checkpoint_start_ticks),
                     checkpoint_cpu_ticks = coalesce(excluded.checkpoint_cpu_ticks, checkpoint_cpu_ticks),
-                    checkpoint_unix = coalesce(excluded.checkpoint_unix, checkpoint_unix)
+                    checkpoint_unix = coalesce(excluded.checkpoint_unix, checkpoint_unix),
+                    embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
+                                          ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END
                 RETURNING id
                 """
         )
@@ -275,7 +278,7 @@ public final class LedgerStore: Sendable {
                 nova?.userName, nova?.flavorName, entry.firstSeenUnixSeconds, entry.lastSeenUnixSeconds, total.energyJoules,
                 total.carbonGrams, total.staticJoules, total.dynamicJoules, total.cpuSeconds, total.runningSeconds,
                 total.reconstructedJoules, checkpoint?.process.pid, checkpoint.map { Int64(clamping: $0.process.startTimeTicks) },
-                checkpoint.map { Int64(clamping: $0.cpuTicks) }, checkpoint?.unixSeconds,
+                checkpoint.map { Int64(clamping: $0.cpuTicks) }, checkpoint?.unixSeconds, total.embodiedGrams,
             ]
         )
         guard let id else { return }
@@ -298,8 +301,8 @@ public final class LedgerStore: Sendable {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO \(table) (start, vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, carbon_grams,
-                                      running_seconds, cpu_seconds, reconstructed_joules)
-                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?)
+                                      running_seconds, cpu_seconds, reconstructed_joules, embodied_grams)
+                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, ?)
                 ON CONFLICT(start, vm_id, model_version_id) DO UPDATE SET
                     energy_joules = energy_joules + excluded.energy_joules,
                     static_joules = static_joules + excluded.static_joules,
@@ -307,13 +310,15 @@ public final class LedgerStore: Sendable {
                     carbon_grams = carbon_grams + excluded.carbon_grams,
                     running_seconds = min(?, running_seconds + excluded.running_seconds),
                     cpu_seconds = cpu_seconds + excluded.cpu_seconds,
-                    reconstructed_joules = reconstructed_joules + excluded.reconstructed_joules
+                    reconstructed_joules = reconstructed_joules + excluded.reconstructed_joules,
+                    embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
+                                          ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END
                 """
         )
         try statement.execute(
             arguments: [
                 start, id, version, amount.energyJoules, amount.staticJoules, amount.dynamicJoules, amount.carbonGrams,
-                amount.runningSeconds, capSeconds, amount.cpuSeconds, amount.reconstructedJoules, capSeconds,
+                amount.runningSeconds, capSeconds, amount.cpuSeconds, amount.reconstructedJoules, amount.embodiedGrams, capSeconds,
             ]
         )
     }
