@@ -27,10 +27,14 @@ struct LedgerPeriodRouteTests {
         VMIdentity(name: name, uuid: uuid, process: nil, vcpus: 1, source: .libvirt, nova: NovaInstance(projectID: "p", projectName: "proj"))
     }
 
-    /// "steady": 1.25 W (0.5 static, 0.75 dynamic, 10 % of a CPU) from t0 + 4.5 s to t0 + 79.5 s,
-    /// one sample a second, each spread over its own interval and flushed on its own, under
-    /// version A for the first 40 samples and B after. "old": 1 W through `oldHour`, whose first
-    /// 30 minute buckets are then pruned.
+    /// The embodied carbon "steady" accrues, g/s (7.2 g per VM-hour).
+    static let embodiedGramsPerSecond = 0.002
+
+    /// "steady": 1.25 W (0.5 static, 0.75 dynamic, 10 % of a CPU) and 0.002 g/s of embodied
+    /// carbon from t0 + 4.5 s to t0 + 79.5 s, one sample a second, each spread over its own
+    /// interval and flushed on its own, under version A for the first 40 samples and B after.
+    /// "old": 1 W through `oldHour`, without embodied carbon (not accounted), whose first 30
+    /// minute buckets are then pruned.
     static func withLedger(_ body: (Ledger) async throws -> Void) async throws {
         let path = NSTemporaryDirectory() + "cinergy-ledger-periods-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -64,7 +68,8 @@ struct LedgerPeriodRouteTests {
                 let seconds = to - from
                 minutes[Int64(minute), default: BucketAmount()] += BucketAmount(
                     energyJoules: 1.25 * seconds, carbonGrams: 1.25 * seconds * 100 / 3.6e6, runningSeconds: seconds,
-                    staticJoules: 0.5 * seconds, dynamicJoules: 0.75 * seconds, cpuSeconds: 0.1 * seconds
+                    staticJoules: 0.5 * seconds, dynamicJoules: 0.75 * seconds, cpuSeconds: 0.1 * seconds,
+                    embodiedGrams: Self.embodiedGramsPerSecond * seconds
                 )
                 from = to
             }
@@ -196,7 +201,7 @@ struct LedgerPeriodRouteTests {
             let lines = text.split(separator: "\r\n").map(String.init)
             #expect(
                 lines.first
-                    == "vm,uuid,project_id,project_name,vm_count,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,carbon_grams,running_seconds,hours_running,cpu_seconds,mean_power_watts,from,to,model_versions"
+                    == "vm,uuid,project_id,project_name,vm_count,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,from,to,model_versions"
             )
             let steady = try #require(lines.first { $0.hasPrefix("steady,u-steady,p,proj,1,") })
             let (_, json) = try await Self.get(ledger, "/report?from=2026-12-01T19:00:34Z&to=2026-12-01T19:00:54Z")
@@ -209,11 +214,55 @@ struct LedgerPeriodRouteTests {
             let energyLines = energy.split(separator: "\r\n").map(String.init)
             #expect(
                 energyLines.first
-                    == "vm,uuid,start,end,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,carbon_grams,running_seconds,hours_running,cpu_seconds,mean_power_watts,model_versions"
+                    == "vm,uuid,start,end,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,model_versions"
             )
             #expect(energyLines.count == 3)
             #expect(energyLines[1].hasPrefix("steady,u-steady,2026-12-01T19:00:34.000Z,2026-12-01T19:01:00.000Z,"))
             #expect(try await Self.get(ledger, "/energy?vm=steady&format=xml").status == .badRequest)
+        }
+    }
+
+    @Test("operational, embodied and total grams and the SCI per VM-hour, per VM and per project; null where embodied was not accounted")
+    func embodiedAndSCI() async throws {
+        try await Self.withLedger { ledger in
+            let (_, body) = try await Self.get(ledger, "/report?from=2026-12-01T19:00:34Z&to=2026-12-01T19:00:54Z")
+            let steady = try Self.row(try Self.json(body), "steady")
+            let seconds = try #require(steady["running_seconds"] as? Double)
+            let operational = try #require(steady["operational_carbon_grams"] as? Double)
+            #expect(operational == steady["carbon_grams"] as? Double)
+            let embodied = try #require(steady["embodied_carbon_grams"] as? Double)
+            #expect(abs(embodied - Self.embodiedGramsPerSecond * seconds) < 1e-12)
+            let total = try #require(steady["total_carbon_grams"] as? Double)
+            #expect(abs(total - (operational + embodied)) < 1e-12)
+            // 1.25 W at 100 g/kWh is 0.125 g per VM-hour, plus 7.2 g embodied.
+            let sci = try #require(steady["sci_grams_per_vm_hour"] as? Double)
+            #expect(abs(sci - total / (seconds / 3600)) < 1e-9)
+            #expect(abs(sci - 7.325) < 1e-9)
+            // "old" was written without embodied emissions: null, and so are its total and SCI, and
+            // a project's or the report's sum that includes it; its operational grams stay.
+            let (_, both) = try await Self.get(ledger, "/report?from=2026-12-01T10:00:00Z&to=2026-12-01T20:00:00Z&by=project")
+            let report = try Self.json(both)
+            let project = try #require((report["rows"] as? [[String: Any]])?.first)
+            #expect(project["vm_count"] as? Int == 2)
+            for amount in [project, try #require(report["total"] as? [String: Any])] {
+                #expect(amount["embodied_carbon_grams"] is NSNull)
+                #expect(amount["total_carbon_grams"] is NSNull)
+                #expect(amount["sci_grams_per_vm_hour"] is NSNull)
+                #expect((amount["operational_carbon_grams"] as? Double ?? 0) > 0.1)
+            }
+            // Steady alone in its project's period: the project's figures are its own.
+            let (_, alone) = try await Self.get(ledger, "/report?from=2026-12-01T19:00:00Z&to=2026-12-01T19:02:00Z&by=project")
+            let projectAlone = try #require((try Self.json(alone)["rows"] as? [[String: Any]])?.first)
+            #expect(abs((projectAlone["embodied_carbon_grams"] as? Double ?? 0) - 75 * Self.embodiedGramsPerSecond) < 1e-12)
+            #expect(abs((projectAlone["sci_grams_per_vm_hour"] as? Double ?? 0) - 7.325) < 1e-9)
+            // /energy: each point and the totals.
+            let (_, energyBody) = try await Self.get(ledger, "/energy?vm=steady&from=2026-12-01T19:00:00Z&to=2026-12-01T19:02:00Z&step=1m")
+            let energy = try Self.json(energyBody)
+            #expect(abs((energy["embodied_carbon_grams"] as? Double ?? 0) - 0.15) < 1e-12)
+            let series = try #require(energy["series"] as? [[String: Any]])
+            #expect(series.map { $0["embodied_carbon_grams"] as? Double != nil } == [true, true])
+            let (_, oldEnergy) = try await Self.get(ledger, "/energy?vm=old&from=2026-12-01T10:00:00Z&to=2026-12-01T11:00:00Z")
+            #expect(try Self.json(oldEnergy)["sci_grams_per_vm_hour"] is NSNull)
         }
     }
 

@@ -93,6 +93,10 @@ struct LedgerQueryTests {
         #expect(amount.staticJoules == 20)
         #expect(amount.dynamicJoules == 40)
         #expect(amount.cpuSeconds == 6)
+        // Neither v1 buckets nor these accounted embodied emissions.
+        #expect(amount.embodiedGrams == nil)
+        #expect(amount.totalCarbonGrams == nil)
+        #expect(amount.sciGramsPerVMHour == nil)
         #expect(report.modelVersions.map(\.canonicalText) == [ModelVersion.unrecordedParameters, "X=1"])
     }
 

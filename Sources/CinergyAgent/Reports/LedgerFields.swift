@@ -3,8 +3,9 @@ import CinergyLedger
 
 /// The fields `/energy`, `/report` and `cinergy report` share, in JSON and CSV.
 enum LedgerFields {
-    /// An amount's fields: energy (J, kWh; static, dynamic, unsplit, reconstructed, J), carbon (g),
-    /// time counted (s and h), CPU time (s) and mean power (W).
+    /// An amount's fields: energy (J, kWh; static, dynamic, unsplit, reconstructed, J), carbon (g:
+    /// `carbon_grams` and its synonym `operational_carbon_grams`, embodied, total), the SCI per
+    /// VM-hour (g), time counted (s and h), CPU time (s) and mean power (W).
     static func amount(_ amount: PeriodAmount, into json: inout JSONWriter) {
         json.field("energy_joules", amount.energyJoules)
         json.field("energy_kwh", amount.energyJoules / 3.6e6)
@@ -13,6 +14,10 @@ enum LedgerFields {
         json.field("unsplit_joules", amount.unsplitJoules)
         json.field("reconstructed_joules", amount.reconstructedJoules)
         json.field("carbon_grams", amount.carbonGrams)
+        json.field("operational_carbon_grams", amount.carbonGrams)
+        json.field("embodied_carbon_grams", amount.embodiedGrams)
+        json.field("total_carbon_grams", amount.totalCarbonGrams)
+        json.field("sci_grams_per_vm_hour", amount.sciGramsPerVMHour)
         json.field("running_seconds", amount.runningSeconds)
         json.field("hours_running", amount.runningSeconds / 3600)
         json.field("cpu_seconds", amount.cpuSeconds)
@@ -22,13 +27,15 @@ enum LedgerFields {
     /// The CSV columns of ``amount(_:into:)``, in order.
     static let amountColumns = [
         "energy_joules", "energy_kwh", "static_joules", "dynamic_joules", "unsplit_joules", "reconstructed_joules", "carbon_grams",
-        "running_seconds", "hours_running", "cpu_seconds", "mean_power_watts",
+        "operational_carbon_grams", "embodied_carbon_grams", "total_carbon_grams", "sci_grams_per_vm_hour", "running_seconds",
+        "hours_running", "cpu_seconds", "mean_power_watts",
     ]
 
     static func amountCSV(_ amount: PeriodAmount) -> [String] {
         [
             amount.energyJoules, amount.energyJoules / 3.6e6, amount.staticJoules, amount.dynamicJoules, amount.unsplitJoules,
-            amount.reconstructedJoules, amount.carbonGrams, amount.runningSeconds, amount.runningSeconds / 3600, amount.cpuSeconds,
+            amount.reconstructedJoules, amount.carbonGrams, amount.carbonGrams, amount.embodiedGrams, amount.totalCarbonGrams,
+            amount.sciGramsPerVMHour, amount.runningSeconds, amount.runningSeconds / 3600, amount.cpuSeconds,
             amount.meanPowerWatts,
         ].map(CSVText.number)
     }

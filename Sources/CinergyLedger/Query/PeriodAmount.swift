@@ -12,8 +12,12 @@ public struct PeriodAmount: Sendable, Equatable {
     /// The part of ``energyJoules`` reconstructed from CPU ticks across an agent's absence rather
     /// than sampled live, joules.
     public var reconstructedJoules = 0.0
-    /// Grams of CO2-equivalent.
+    /// Grams of CO2-equivalent of the energy drawn (operational carbon, SCI's `O`).
     public var carbonGrams = 0.0
+    /// Grams of CO2-equivalent of the server's embodied emissions, the VM's share (SCI's `M`); nil
+    /// when any bucket summed was written without them (`SERVER_EMBODIED_EMISSIONS` unset then,
+    /// or a ledger before v3): never a part of the period passed off as the whole.
+    public var embodiedGrams: Double? = 0
     /// Seconds the VM was active (running, or paused and drawing its static share): the time its
     /// static power was counted over.
     public var runningSeconds = 0.0
@@ -24,7 +28,7 @@ public struct PeriodAmount: Sendable, Equatable {
 
     public init(
         energyJoules: Double, staticJoules: Double, dynamicJoules: Double, unsplitJoules: Double, reconstructedJoules: Double,
-        carbonGrams: Double, runningSeconds: Double, cpuSeconds: Double
+        carbonGrams: Double, embodiedGrams: Double?, runningSeconds: Double, cpuSeconds: Double
     ) {
         self.energyJoules = energyJoules
         self.staticJoules = staticJoules
@@ -32,6 +36,7 @@ public struct PeriodAmount: Sendable, Equatable {
         self.unsplitJoules = unsplitJoules
         self.reconstructedJoules = reconstructedJoules
         self.carbonGrams = carbonGrams
+        self.embodiedGrams = embodiedGrams
         self.runningSeconds = runningSeconds
         self.cpuSeconds = cpuSeconds
     }
@@ -42,6 +47,19 @@ public struct PeriodAmount: Sendable, Equatable {
         runningSeconds > 0 ? energyJoules / runningSeconds : nil
     }
 
+    /// Operational plus embodied carbon, grams CO2eq; nil when embodied is not known.
+    public var totalCarbonGrams: Double? {
+        embodiedGrams.map { carbonGrams + $0 }
+    }
+
+    /// The Software Carbon Intensity per VM-hour (ISO/IEC 21031 with R = one VM active for one
+    /// hour): ``totalCarbonGrams`` over the hours counted, grams CO2eq per VM-hour; nil when the
+    /// total is not known or no time was counted.
+    public var sciGramsPerVMHour: Double? {
+        guard let total = totalCarbonGrams, runningSeconds > 0 else { return nil }
+        return total / (runningSeconds / 3600)
+    }
+
     public static func += (left: inout PeriodAmount, right: PeriodAmount) {
         left.energyJoules += right.energyJoules
         left.staticJoules += right.staticJoules
@@ -49,6 +67,8 @@ public struct PeriodAmount: Sendable, Equatable {
         left.unsplitJoules += right.unsplitJoules
         left.reconstructedJoules += right.reconstructedJoules
         left.carbonGrams += right.carbonGrams
+        // Unknown stays unknown: a sum with an unaccounted part is not the whole.
+        left.embodiedGrams = left.embodiedGrams.flatMap { known in right.embodiedGrams.map { known + $0 } }
         left.runningSeconds += right.runningSeconds
         left.cpuSeconds += right.cpuSeconds
     }
@@ -58,7 +78,7 @@ public struct PeriodAmount: Sendable, Equatable {
         PeriodAmount(
             energyJoules: energyJoules * share, staticJoules: staticJoules * share, dynamicJoules: dynamicJoules * share,
             unsplitJoules: unsplitJoules * share, reconstructedJoules: reconstructedJoules * share,
-            carbonGrams: carbonGrams * share, runningSeconds: runningSeconds * share, cpuSeconds: cpuSeconds * share
+            carbonGrams: carbonGrams * share, embodiedGrams: embodiedGrams.map { $0 * share }, runningSeconds: runningSeconds * share, cpuSeconds: cpuSeconds * share
         )
     }
 }

@@ -12,7 +12,8 @@ struct BucketSumRow: FetchableRecord {
 
     /// The weighted sums, named as `init(row:)` reads them. `weight` is an SQL expression of the
     /// row (1 for whole buckets). A row without the static/dynamic split (ledger v1) counts its
-    /// energy as unsplit and no CPU time.
+    /// energy as unsplit and no CPU time. Embodied grams are unknown (nil) when any row summed
+    /// has none (`embodied_unaccounted`: embodied emissions not accounted then).
     static func sums(weight: String) -> String {
         """
         sum(energy_joules * \(weight)) AS energy_joules,
@@ -21,6 +22,8 @@ struct BucketSumRow: FetchableRecord {
         sum(CASE WHEN static_joules IS NULL THEN energy_joules ELSE 0 END * \(weight)) AS unsplit_joules,
         sum(reconstructed_joules * \(weight)) AS reconstructed_joules,
         sum(carbon_grams * \(weight)) AS carbon_grams,
+        sum(embodied_grams * \(weight)) AS embodied_grams,
+        count(*) - count(embodied_grams) AS embodied_unaccounted,
         sum(running_seconds * \(weight)) AS running_seconds,
         sum(coalesce(cpu_seconds, 0) * \(weight)) AS cpu_seconds
         """
@@ -30,10 +33,12 @@ struct BucketSumRow: FetchableRecord {
         vmID = row["vm_id"]
         modelVersionID = row["model_version_id"]
         start = row.hasColumn("start") ? row["start"] : nil
+        let unaccounted: Int64 = row["embodied_unaccounted"] ?? 0
+        let embodied: Double? = unaccounted > 0 ? nil : (row["embodied_grams"] ?? 0)
         amount = PeriodAmount(
             energyJoules: row["energy_joules"] ?? 0, staticJoules: row["static_joules"] ?? 0,
             dynamicJoules: row["dynamic_joules"] ?? 0, unsplitJoules: row["unsplit_joules"] ?? 0,
-            reconstructedJoules: row["reconstructed_joules"] ?? 0, carbonGrams: row["carbon_grams"] ?? 0,
+            reconstructedJoules: row["reconstructed_joules"] ?? 0, carbonGrams: row["carbon_grams"] ?? 0, embodiedGrams: embodied,
             runningSeconds: row["running_seconds"] ?? 0, cpuSeconds: row["cpu_seconds"] ?? 0
         )
     }
