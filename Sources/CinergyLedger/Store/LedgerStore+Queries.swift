@@ -201,7 +201,7 @@ extension LedgerStore {
                         ? 1
                         : PeriodPlan.share(
                             ofMinuteAt: start, countedSeconds: counted[start] ?? 0, previousCounted: (counted[start - 60] ?? 0) > 0,
-                            nextCounted: (counted[start + 60] ?? 0) > 0, in: span
+                            nextCounted: (counted[start + 60] ?? 0) > 0, in: span, active: vm.active
                         )
                     guard share > 0 else { continue }
                     amount += row.amount.scaled(by: share)
@@ -250,11 +250,13 @@ extension LedgerStore {
             )
             var counted: [Int64: [Int64: Double]] = [:]
             for row in rows { counted[row.vmID, default: [:]][row.start ?? 0, default: 0] += countedSeconds(row.amount) }
+            let cutIDs = Set(rows.lazy.filter { $0.start == minute }.map(\.vmID))
+            let active = Dictionary(try vms(ids: Array(cutIDs), db).map { ($0.id, $0.active) }, uniquingKeysWith: { first, _ in first })
             for var row in rows where row.start == minute {
                 let byStart = counted[row.vmID] ?? [:]
                 let share = PeriodPlan.share(
                     ofMinuteAt: minute, countedSeconds: byStart[minute] ?? 0, previousCounted: (byStart[minute - 60] ?? 0) > 0,
-                    nextCounted: (byStart[minute + 60] ?? 0) > 0, in: span
+                    nextCounted: (byStart[minute + 60] ?? 0) > 0, in: span, active: active[row.vmID]
                 )
                 guard share > 0 else { continue }
                 row.amount = row.amount.scaled(by: share)
@@ -297,7 +299,7 @@ extension LedgerStore {
         ).map(\.version)
     }
 
-    /// The VMs with these ids.
+    /// The VMs with these ids (in no order).
     static func vms(ids: [Int64], _ db: Database) throws -> [LedgerVM] {
         guard !ids.isEmpty else { return [] }
         let list = ids.sorted().map(String.init).joined(separator: ",")
