@@ -187,8 +187,9 @@ public final class LedgerStore: Sendable {
                 for (parameters, used) in versions {
                     ids[parameters] = try Self.modelVersionID(parameters: parameters, first: used.first, last: used.last, db: db)
                 }
+                let statements = try FlushStatements(db)
                 for (key, entry) in batch.entries {
-                    try Self.write(key: key, entry: entry, versionIDs: ids, db: db)
+                    try Self.write(key: key, entry: entry, versionIDs: ids, statements: statements, db: db)
                 }
                 if let state = batch.hostState {
                     try db.execute(
@@ -226,14 +227,15 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    private static func write(key: String, entry: LedgerBatch.Entry, versionIDs: [String: Int64], db: Database) throws {
-        let identity = entry.identity
-        let nova = identity.nova
-        let total = entry.total
-        let checkpoint = entry.checkpoint
-        // Cached statements: compiled once per connection, not once per VM and flush.
-        let upsertVM = try db.cachedStatement(
-            sql: """
+    /// The flush's statements, looked up in the connection's cache once per flush (the cache is
+    /// keyed by the SQL text: hashing it for every VM cost as much as a statement).
+    struct FlushStatements {
+        let vm: Statement
+        let minute: Statement
+        let hour: Statement
+
+        init(_ db: Database) throws {
+            vm = try db.cachedStatement(sql: """
                 INSERT INTO vm (key, name, uuid, nova_name, nova_project_id, nova_project_name, nova_user_id,
                                 nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams,
                                 static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules,
@@ -263,37 +265,13 @@ public final class LedgerStore: Sendable {
                     embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
                                           ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END
                 RETURNING id
-                """
-        )
-        let id = try Int64.fetchOne(
-            upsertVM,
-            arguments: [
-                key, identity.name, identity.uuid, nova?.displayName, nova?.projectID, nova?.projectName, nova?.userID,
-                nova?.userName, nova?.flavorName, entry.firstSeenUnixSeconds, entry.lastSeenUnixSeconds, total.energyJoules,
-                total.carbonGrams, total.staticJoules, total.dynamicJoules, total.cpuSeconds, total.runningSeconds,
-                total.reconstructedJoules, checkpoint?.process.pid, checkpoint.map { Int64(clamping: $0.process.startTimeTicks) },
-                checkpoint.map { Int64(clamping: $0.cpuTicks) }, checkpoint?.unixSeconds, total.embodiedGrams,
-            ]
-        )
-        guard let id else { return }
-        var hours: [LedgerBucketKey: BucketAmount] = [:]
-        for (bucket, amount) in entry.buckets {
-            guard let version = versionIDs[bucket.modelParameters] else { continue }
-            try upsertBucket("minute_bucket", id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 60, db: db)
-            let hour = LedgerBucketKey(minuteStart: bucket.minuteStart - bucket.minuteStart % 3600, modelParameters: bucket.modelParameters)
-            hours[hour, default: BucketAmount()] += amount
+                """)
+            minute = try db.cachedStatement(sql: Self.bucketSQL("minute_bucket"))
+            hour = try db.cachedStatement(sql: Self.bucketSQL("hour_bucket"))
         }
-        for (bucket, amount) in hours {
-            guard let version = versionIDs[bucket.modelParameters] else { continue }
-            try upsertBucket("hour_bucket", id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 3600, db: db)
-        }
-    }
 
-    private static func upsertBucket(
-        _ table: String, id: Int64, start: Int64, version: Int64, amount: BucketAmount, capSeconds: Double, db: Database
-    ) throws {
-        let statement = try db.cachedStatement(
-            sql: """
+        static func bucketSQL(_ table: String) -> String {
+            """
                 INSERT INTO \(table) (start, vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, carbon_grams,
                                       running_seconds, cpu_seconds, reconstructed_joules, embodied_grams)
                 VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, ?)
@@ -308,13 +286,70 @@ public final class LedgerStore: Sendable {
                     embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
                                           ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END
                 """
-        )
-        try statement.execute(
-            arguments: [
-                start, id, version, amount.energyJoules, amount.staticJoules, amount.dynamicJoules, amount.carbonGrams,
-                amount.runningSeconds, capSeconds, amount.cpuSeconds, amount.reconstructedJoules, amount.embodiedGrams, capSeconds,
-            ]
-        )
+        }
+    }
+
+    private static func write(key: String, entry: LedgerBatch.Entry, versionIDs: [String: Int64], statements: FlushStatements, db: Database) throws {
+        let identity = entry.identity
+        let nova = identity.nova
+        let total = entry.total
+        let checkpoint = entry.checkpoint
+        var vm = SQLiteBinder(statements.vm)
+        vm.bind(key)
+        vm.bind(identity.name)
+        vm.bind(identity.uuid)
+        vm.bind(nova?.displayName)
+        vm.bind(nova?.projectID)
+        vm.bind(nova?.projectName)
+        vm.bind(nova?.userID)
+        vm.bind(nova?.userName)
+        vm.bind(nova?.flavorName)
+        vm.bind(entry.firstSeenUnixSeconds)
+        vm.bind(entry.lastSeenUnixSeconds)
+        vm.bind(total.energyJoules)
+        vm.bind(total.carbonGrams)
+        vm.bind(total.staticJoules)
+        vm.bind(total.dynamicJoules)
+        vm.bind(total.cpuSeconds)
+        vm.bind(total.runningSeconds)
+        vm.bind(total.reconstructedJoules)
+        vm.bind(checkpoint.map { Int64($0.process.pid) })
+        vm.bind(checkpoint.map { Int64(clamping: $0.process.startTimeTicks) })
+        vm.bind(checkpoint.map { Int64(clamping: $0.cpuTicks) })
+        vm.bind(checkpoint?.unixSeconds)
+        vm.bind(total.embodiedGrams)
+        guard let id = try vm.run(db) else { return }
+        var hours: [LedgerBucketKey: BucketAmount] = [:]
+        for (bucket, amount) in entry.buckets {
+            guard let version = versionIDs[bucket.modelParameters] else { continue }
+            try upsertBucket(statements.minute, id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 60, db: db)
+            let hour = LedgerBucketKey(minuteStart: bucket.minuteStart - bucket.minuteStart % 3600, modelParameters: bucket.modelParameters)
+            hours[hour, default: BucketAmount()] += amount
+        }
+        for (bucket, amount) in hours {
+            guard let version = versionIDs[bucket.modelParameters] else { continue }
+            try upsertBucket(statements.hour, id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 3600, db: db)
+        }
+    }
+
+    private static func upsertBucket(
+        _ statement: Statement, id: Int64, start: Int64, version: Int64, amount: BucketAmount, capSeconds: Double, db: Database
+    ) throws {
+        var bucket = SQLiteBinder(statement)
+        bucket.bind(start)
+        bucket.bind(id)
+        bucket.bind(version)
+        bucket.bind(amount.energyJoules)
+        bucket.bind(amount.staticJoules)
+        bucket.bind(amount.dynamicJoules)
+        bucket.bind(amount.carbonGrams)
+        bucket.bind(amount.runningSeconds)
+        bucket.bind(capSeconds)
+        bucket.bind(amount.cpuSeconds)
+        bucket.bind(amount.reconstructedJoules)
+        bucket.bind(amount.embodiedGrams)
+        bucket.bind(capSeconds)
+        _ = try bucket.run(db)
     }
 
     // MARK: Reading
