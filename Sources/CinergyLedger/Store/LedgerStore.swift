@@ -12,9 +12,18 @@ public final class LedgerStore: Sendable {
     public let path: FilePath
     let queue: DatabaseQueue
 
-    /// Opens (creating it if needed) the database at `path`, checks it (`PRAGMA quick_check`)
-    /// and brings its schema up to date.
-    public init(path: FilePath) throws(LedgerError) {
+    /// How much of the file ``init(path:check:)`` checks before using it.
+    public enum IntegrityCheck: Sendable {
+        /// `PRAGMA quick_check`: every page (seconds on a ledger of hundreds of megabytes).
+        case full
+        /// The header and schema only (a file that is not a database, or a damaged first page);
+        /// the agent runs ``quickCheck(path:)`` beside it after start-up.
+        case header
+    }
+
+    /// Opens (creating it if needed) the database at `path`, checks it (`check`) and brings its
+    /// schema up to date.
+    public init(path: FilePath, check: IntegrityCheck = .full) throws(LedgerError) {
         self.path = path
         var configuration = Configuration()
         configuration.journalMode = .wal
@@ -25,9 +34,9 @@ public final class LedgerStore: Sendable {
         do {
             let queue = try DatabaseQueue(path: path.string, configuration: configuration)
             try queue.inDatabase { db in
-                let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
-                guard check == "ok" else {
-                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(check)")
+                switch check {
+                case .full: try Self.quickCheck(db)
+                case .header: _ = try Int.fetchOne(db, sql: "PRAGMA schema_version")
                 }
                 // 1 MiB of page cache at most (the default is 2 MiB per connection).
                 try db.execute(sql: "PRAGMA cache_size = -1024")
@@ -36,6 +45,28 @@ public final class LedgerStore: Sendable {
             self.queue = queue
         } catch {
             throw Self.ledgerError(error, path: path)
+        }
+    }
+
+    /// Runs `PRAGMA quick_check` on the file at `path` through a read-only connection of its own:
+    /// beside a running ledger (WAL readers never block its writer); throws ``LedgerError/corrupt(path:reason:)``
+    /// when the file is damaged.
+    public static func quickCheck(path: FilePath) throws(LedgerError) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "cinergy.ledger.check"
+        do {
+            let queue = try DatabaseQueue(path: path.string, configuration: configuration)
+            try queue.inDatabase { db in try quickCheck(db) }
+        } catch {
+            throw ledgerError(error, path: path)
+        }
+    }
+
+    private static func quickCheck(_ db: Database) throws {
+        let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
+        guard check == "ok" else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(check)")
         }
     }
 
@@ -79,7 +110,7 @@ public final class LedgerStore: Sendable {
                     sql: """
                         SELECT key, energy_joules, carbon_grams, static_joules, dynamic_joules, cpu_seconds, running_seconds,
                                reconstructed_joules, checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix,
-                               embodied_grams
+                               embodied_grams, attributed_joules
                         FROM vm
                         """
                 )
@@ -94,7 +125,8 @@ public final class LedgerStore: Sendable {
                     accounts[row[0]] = LedgerStoredAccount(
                         totals: BucketAmount(
                             energyJoules: row[1], carbonGrams: row[2], runningSeconds: row[6], staticJoules: row[3],
-                            dynamicJoules: row[4], cpuSeconds: row[5], reconstructedJoules: row[7], embodiedGrams: row[12]
+                            dynamicJoules: row[4], cpuSeconds: row[5], reconstructedJoules: row[7], embodiedGrams: row[12],
+                            attributedJoules: row[13]
                         ),
                         checkpoint: checkpoint
                     )
@@ -239,8 +271,9 @@ public final class LedgerStore: Sendable {
                 INSERT INTO vm (key, name, uuid, nova_name, nova_project_id, nova_project_name, nova_user_id,
                                 nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams,
                                 static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules,
-                                checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix, embodied_grams)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix, embodied_grams,
+                                attributed_joules)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET
                     name = excluded.name, uuid = excluded.uuid,
                     nova_name = coalesce(excluded.nova_name, nova_name),
@@ -263,7 +296,9 @@ public final class LedgerStore: Sendable {
                     checkpoint_cpu_ticks = coalesce(excluded.checkpoint_cpu_ticks, checkpoint_cpu_ticks),
                     checkpoint_unix = coalesce(excluded.checkpoint_unix, checkpoint_unix),
                     embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
-                                          ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END
+                                          ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END,
+                    attributed_joules = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_joules
+                                             ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END
                 RETURNING id
                 """)
             minute = try db.cachedStatement(sql: Self.bucketSQL("minute_bucket"))
@@ -273,8 +308,8 @@ public final class LedgerStore: Sendable {
         static func bucketSQL(_ table: String) -> String {
             """
                 INSERT INTO \(table) (start, vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, carbon_grams,
-                                      running_seconds, cpu_seconds, reconstructed_joules, embodied_grams)
-                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, ?)
+                                      running_seconds, cpu_seconds, reconstructed_joules, embodied_grams, attributed_joules)
+                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, ?, ?)
                 ON CONFLICT(start, vm_id, model_version_id) DO UPDATE SET
                     energy_joules = energy_joules + excluded.energy_joules,
                     static_joules = static_joules + excluded.static_joules,
@@ -284,7 +319,9 @@ public final class LedgerStore: Sendable {
                     cpu_seconds = cpu_seconds + excluded.cpu_seconds,
                     reconstructed_joules = reconstructed_joules + excluded.reconstructed_joules,
                     embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
-                                          ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END
+                                          ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END,
+                    attributed_joules = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_joules
+                                             ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END
                 """
         }
     }
@@ -318,6 +355,7 @@ public final class LedgerStore: Sendable {
         vm.bind(checkpoint.map { Int64(clamping: $0.cpuTicks) })
         vm.bind(checkpoint?.unixSeconds)
         vm.bind(total.embodiedGrams)
+        vm.bind(total.attributedJoules)
         guard let id = try vm.run(db) else { return }
         var hours: [LedgerBucketKey: BucketAmount] = [:]
         for (bucket, amount) in entry.buckets {
@@ -348,6 +386,7 @@ public final class LedgerStore: Sendable {
         bucket.bind(amount.cpuSeconds)
         bucket.bind(amount.reconstructedJoules)
         bucket.bind(amount.embodiedGrams)
+        bucket.bind(amount.attributedJoules)
         bucket.bind(capSeconds)
         _ = try bucket.run(db)
     }
