@@ -257,6 +257,23 @@ public final class Accounts: Sendable {
         }
     }
 
+    /// Adds each VM's share of the host meter's measured energy over [`from`, `to`] (Unix
+    /// seconds), joules by ledger key, to its totals and buckets, beside its isolated figures
+    /// (issue 18). VMs without an account (never sampled) are left out: their share is the host's.
+    public func addAttributed(_ joules: [String: Double], fromUnixSeconds from: Double, toUnixSeconds to: Double) {
+        guard !joules.isEmpty else { return }
+        state.withLock { state in
+            let version = state.current
+            for (key, value) in joules {
+                guard state.accounts[key] != nil else { continue }
+                let amount = AccountAmount(attributedJoules: value)
+                state.accounts[key]?.totals += amount
+                Self.spread(amount, from: from, to: to, version: version, into: &state.accounts[key, default: Account()].pending)
+            }
+            state.version &+= 1
+        }
+    }
+
     // MARK: The ledger
 
     /// Takes what was counted since the last take (and each VM's checkpoint, where it moved),
