@@ -44,14 +44,7 @@ extension LedgerStore {
         let plan = PeriodPlan(period, minutesKeptFrom: try minutesKeptFrom(db))
         var sums: [BucketSumRow] = []
         if !plan.hourStarts.isEmpty {
-            sums += try BucketSumRow.fetchAll(
-                db,
-                sql: """
-                    SELECT vm_id, model_version_id, \(BucketSumRow.sums(weight: "1")) FROM hour_bucket
-                    WHERE start >= ? AND start < ? GROUP BY vm_id, model_version_id
-                    """,
-                arguments: [plan.hourStarts.lowerBound, plan.hourStarts.upperBound]
-            )
+            sums += try BucketSumRow.sumsByVM("hour_bucket", from: plan.hourStarts.lowerBound, to: plan.hourStarts.upperBound, db)
         }
         for span in plan.minuteSpans {
             sums += try minuteSums(in: span, db)
@@ -226,14 +219,7 @@ extension LedgerStore {
         let endWhole = Int64((span.toUnixSeconds / 60).rounded(.down) * 60)
         var sums: [BucketSumRow] = []
         if firstWhole < endWhole {
-            sums += try BucketSumRow.fetchAll(
-                db,
-                sql: """
-                    SELECT vm_id, model_version_id, \(BucketSumRow.sums(weight: "1")) FROM minute_bucket
-                    WHERE start >= ? AND start < ? GROUP BY vm_id, model_version_id
-                    """,
-                arguments: [firstWhole, endWhole]
-            )
+            sums += try BucketSumRow.sumsByVM("minute_bucket", from: firstWhole, to: endWhole, db)
         }
         var cut = Set<Int64>()
         let fromMinute = Int64((span.fromUnixSeconds / 60).rounded(.down) * 60)

@@ -10,10 +10,12 @@ public import SystemPackage
 public final class LedgerStore: Sendable {
     /// The database file.
     public let path: FilePath
-    let queue: DatabaseQueue
+    /// A pool (one writer, readers beside it: a report never waits for a flush, nor a flush for
+    /// a report), or a read-only queue (``init(readingOnly:)``).
+    let queue: any DatabaseWriter
 
     /// A store on a queue already open (``init(readingOnly:)``).
-    init(path: FilePath, queue: DatabaseQueue) {
+    init(path: FilePath, queue: any DatabaseWriter) {
         self.path = path
         self.queue = queue
     }
@@ -37,15 +39,17 @@ public final class LedgerStore: Sendable {
         // Another process holding a write lock: wait a little, then report it (the lock file
         // normally keeps a second agent away before it gets here).
         configuration.busyMode = .timeout(2)
+        // 1 MiB of page cache at most per connection (the default is 2 MiB).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1024") }
+        // Readers are opened when a report runs; two at most.
+        configuration.maximumReaderCount = 2
         do {
-            let queue = try DatabaseQueue(path: path.string, configuration: configuration)
-            try queue.inDatabase { db in
+            let queue = try DatabasePool(path: path.string, configuration: configuration)
+            try queue.writeWithoutTransaction { db in
                 switch check {
                 case .full: try Self.quickCheck(db)
                 case .header: _ = try Int.fetchOne(db, sql: "PRAGMA schema_version")
                 }
-                // 1 MiB of page cache at most (the default is 2 MiB per connection).
-                try db.execute(sql: "PRAGMA cache_size = -1024")
             }
             try LedgerSchema.migrator.migrate(queue)
             self.queue = queue
