@@ -12,6 +12,9 @@ import GRDB
 ///   (``ModelVersion``), by its canonical text.
 /// - `ledger_state` (v2): one row, what the last flush knew of the host (boot id, `/proc/stat`
 ///   ticks), for the reconstruction of what happened while no agent wrote.
+/// - `change_seq` (v4) on `vm`, `model_version` and both bucket tables: the sequence number of the
+///   write that last changed the row, and `replication_state`: the counter those numbers come
+///   from and the replication's watermark (LedgerSchema+Replication.swift).
 enum LedgerSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -55,6 +58,9 @@ enum LedgerSchema {
         }
         migrator.registerMigration("v2") { db in
             try migrateToV2(db)
+        }
+        migrator.registerMigration("v4") { db in
+            try migrateToV4(db)
         }
         return migrator
     }

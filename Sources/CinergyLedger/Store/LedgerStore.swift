@@ -129,7 +129,8 @@ public final class LedgerStore: Sendable {
     public func modelVersionID(parameters: String, unixSeconds: Double) throws(LedgerError) -> Int64 {
         do {
             return try queue.write { db in
-                try Self.modelVersionID(parameters: parameters, first: unixSeconds, last: unixSeconds, db: db)
+                try LedgerSchema.advanceChangeSequence(db)
+                return try Self.modelVersionID(parameters: parameters, first: unixSeconds, last: unixSeconds, db: db)
             }
         } catch {
             throw Self.ledgerError(error, path: path)
@@ -139,9 +140,10 @@ public final class LedgerStore: Sendable {
     private static func modelVersionID(parameters: String, first: Double, last: Double, db: Database) throws -> Int64 {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO model_version (parameters, first_used, last_used) VALUES (?, ?, ?)
+                INSERT INTO model_version (parameters, first_used, last_used, change_seq) VALUES (?, ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(parameters) DO UPDATE SET
-                    first_used = min(first_used, excluded.first_used), last_used = max(last_used, excluded.last_used)
+                    first_used = min(first_used, excluded.first_used), last_used = max(last_used, excluded.last_used),
+                    change_seq = excluded.change_seq
                 RETURNING id
                 """
         )
@@ -173,6 +175,7 @@ public final class LedgerStore: Sendable {
     ) throws(LedgerError) {
         do {
             try queue.write { db in
+                try LedgerSchema.advanceChangeSequence(db)
                 // Each model version once per flush: its id, first and last use in this batch.
                 var versions: [String: (first: Double, last: Double)] = [:]
                 for entry in batch.entries.values {
@@ -236,8 +239,8 @@ public final class LedgerStore: Sendable {
                 INSERT INTO vm (key, name, uuid, nova_name, nova_project_id, nova_project_name, nova_user_id,
                                 nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams,
                                 static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules,
-                                checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix, change_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(key) DO UPDATE SET
                     name = excluded.name, uuid = excluded.uuid,
                     nova_name = coalesce(excluded.nova_name, nova_name),
@@ -258,7 +261,8 @@ public final class LedgerStore: Sendable {
                     checkpoint_pid = coalesce(excluded.checkpoint_pid, checkpoint_pid),
                     checkpoint_start_ticks = coalesce(excluded.checkpoint_start_ticks, checkpoint_start_ticks),
                     checkpoint_cpu_ticks = coalesce(excluded.checkpoint_cpu_ticks, checkpoint_cpu_ticks),
-                    checkpoint_unix = coalesce(excluded.checkpoint_unix, checkpoint_unix)
+                    checkpoint_unix = coalesce(excluded.checkpoint_unix, checkpoint_unix),
+                    change_seq = excluded.change_seq
                 RETURNING id
                 """
         )
@@ -292,8 +296,8 @@ public final class LedgerStore: Sendable {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO \(table) (start, vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, carbon_grams,
-                                      running_seconds, cpu_seconds, reconstructed_joules)
-                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?)
+                                      running_seconds, cpu_seconds, reconstructed_joules, change_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(start, vm_id, model_version_id) DO UPDATE SET
                     energy_joules = energy_joules + excluded.energy_joules,
                     static_joules = static_joules + excluded.static_joules,
@@ -301,7 +305,8 @@ public final class LedgerStore: Sendable {
                     carbon_grams = carbon_grams + excluded.carbon_grams,
                     running_seconds = min(?, running_seconds + excluded.running_seconds),
                     cpu_seconds = cpu_seconds + excluded.cpu_seconds,
-                    reconstructed_joules = reconstructed_joules + excluded.reconstructed_joules
+                    reconstructed_joules = reconstructed_joules + excluded.reconstructed_joules,
+                    change_seq = excluded.change_seq
                 """
         )
         try statement.execute(
