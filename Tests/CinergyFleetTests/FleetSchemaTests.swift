@@ -1,0 +1,9 @@
+import Testing
+
+@testable import CinergyFleet
+
+@Suite struct FleetSchemaTests {
+    @Test func knowsAVersion() {
+        #expect(FleetSchema.currentVersion >= 1)
+    }
+}
