@@ -122,8 +122,9 @@ public final class FleetReplicator: Sendable {
     }
 
     private func round(ledgerPath path: FilePath) async throws -> RoundOutcome {
-        let connection = try await connection()
+        // The ledger first: what is pending is known even when the database cannot be reached.
         let reader = try await readerFor(path)
+        let connection = try await connection()
         let start = clock()
         let target = configuration.target
         let ledgerState = try await blocking { try reader.state() }

@@ -25,7 +25,7 @@ extension LedgerStore {
 
     /// `vm` rows with `after < change_seq <= through`, after the row `last` in (change_seq, id) order.
     static func changedVMs(after: Int64, through: Int64, last: LedgerChangedVM?, limit: Int, _ db: Database) throws -> [LedgerChangedVM] {
-        let cursor = last.map { ($0.sequence, $0.id) } ?? (after, Int64.min)
+        let cursor = last.map { ($0.sequence, $0.id) } ?? (after, Int64.max)
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -90,7 +90,7 @@ extension LedgerStore {
     static func changedBuckets(
         _ resolution: BucketResolution, after: Int64, through: Int64, last: LedgerChangedBucket?, limit: Int, _ db: Database
     ) throws -> [LedgerChangedBucket] {
-        let cursor = last.map { ($0.sequence, $0.start, $0.vmID, $0.modelVersionID) } ?? (after, Int64.min, Int64.min, Int64.min)
+        let cursor = last.map { ($0.sequence, $0.start, $0.vmID, $0.modelVersionID) } ?? (after, Int64.max, Int64.max, Int64.max)
         let table = resolution.table
         let rows = try Row.fetchAll(
             db,

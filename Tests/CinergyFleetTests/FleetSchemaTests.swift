@@ -1,9 +1,0 @@
-import Testing
-
-@testable import CinergyFleet
-
-@Suite struct FleetSchemaTests {
-    @Test func knowsAVersion() {
-        #expect(FleetSchema.currentVersion >= 1)
-    }
-}
