@@ -201,6 +201,7 @@ let package = Package(
             name: "CinergyAgentTests",
             dependencies: [
                 "CinergyAgent",
+                "CinergyFleet",
                 "CinergyCore",
                 "CinergyLedger",
                 .product(name: "SystemPackage", package: "swift-system"),

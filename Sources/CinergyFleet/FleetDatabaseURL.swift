@@ -103,6 +103,16 @@ public struct FleetDatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return .success(url)
     }
 
+    /// `text` with whatever lies between the scheme's `//` and the last `@` after a `:` replaced by
+    /// `***` (a password written into a URL, for error messages).
+    public static func redacted(_ text: String) -> String {
+        guard let scheme = text.firstRange(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<rest.index(after: colon)]) + "***" + String(text[at...])
+    }
+
     /// `%XX` escapes decoded; nil when an escape is bad or the result is not UTF-8.
     static func decode(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
