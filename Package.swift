@@ -81,6 +81,8 @@ let package = Package(
             dependencies: [
                 "CinergyCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the flush's hot statements (LedgerStore+Binding.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),

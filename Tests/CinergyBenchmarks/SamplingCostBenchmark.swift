@@ -69,6 +69,29 @@ struct SamplingCostBenchmark {
             }
             details += connected.details("\(count) stand-ins, LIBVIRT_URI=qemu:///system") + "  load after: \(ProcessMeter.loadAverage())\n"
             rows += Self.rows("\(count) stand-ins, procfs path, libvirt connected", connected, withTargets: false)
+            // The same fleet with the ledger on (issue 17's cost target): a SQLite file in the run's
+            // directory, flushed every 10 s (the default); its share is the CPU above the run
+            // without it, per VM per sample.
+            var ledger = Figures()
+            for run in 0..<Bench.runs {
+                let env = Bench.agentEnv.merging([
+                    "LIBVIRT_URI": "none", "PROCFS_DISCOVERY": "true", "STATE_DIRECTORY": directory.path + "/state-\(run)",
+                    "LEDGER_FLUSH_SECONDS": "10",
+                ]) { $1 }
+                let agent = try AgentUnderTest(env: env, directory: directory.path)
+                try await agent.waitForVMs(prefix: fleet.namePrefix, count: count)
+                try await measureWindow(agent: agent, count: count, floor: (floor, fleet.pids, directory.path), libvirtd: nil, into: &ledger)
+                try await agent.stop()
+            }
+            details += ledger.details("\(count) stand-ins, ledger on (flush every 10 s)") + "  load after: \(ProcessMeter.loadAverage())\n"
+            rows += Self.rows("\(count) stand-ins, procfs path, ledger on", ledger, withTargets: false)
+            let share = (Bench.median(ledger.agentPerVMSample) - Bench.median(figures.agentPerVMSample)) * 1e6
+            rows.append(
+                Bench.Row(
+                    "Ledger's share at \(count) stand-ins (CPU per VM per sample, ledger on minus off)", "\(Bench.format(share, 2)) us",
+                    target: "<= 1 us", met: share <= 1
+                )
+            )
         }
         try Bench.record("1a-sampling-procfs", rows: rows, details: details)
     }

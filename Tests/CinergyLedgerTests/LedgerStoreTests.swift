@@ -216,3 +216,44 @@ extension LedgerStoreTests {
         #expect(try ledger.store?.totals()["u-a"]?.joules == 10)
     }
 }
+
+extension LedgerStoreTests {
+    @Test("a file damaged inside (its header intact) opens at once; the check beside it finds the damage, and the next flush moves it aside")
+    func damagedInside() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/ledger.sqlite"
+        do {
+            let store = try LedgerStore(path: FilePath(path))
+            var batch = LedgerBatch()
+            for index in 0..<200 {
+                batch.entries["u-\(index)"] = LedgerBatch.Entry(
+                    identity: Fixtures.vm("vm-\(index)", pid: Int32(index + 1), uuid: "u-\(index)"), firstSeenUnixSeconds: 0,
+                    lastSeenUnixSeconds: 0, minutes: (0..<30).reduce(into: [:]) { $0[Int64($1 * 60)] = BucketAmount(energyJoules: 1) }
+                )
+            }
+            try store.write(batch)
+            try store.checkpoint()
+        }
+        // Page 1 (the header and schema) stays; the last pages (buckets) become garbage.
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        let size = handle.seekToEndOfFile()
+        handle.seek(toFileOffset: size - 4 * 4096)
+        handle.write(Data(repeating: 0x5A, count: 4 * 4096))
+        handle.closeFile()
+        #expect(throws: LedgerError.self) { try LedgerStore.quickCheck(path: FilePath(path)) }
+        let ledger = Self.ledger(directory, registry: VMRegistry(accounting: Fixtures.accounting), clock: ManualClock(Self.start))
+        ledger.flushNow()
+        // Opened on the header check, the full check beside it finds the damage; or the first
+        // write or read already met a damaged page: either way the file is dropped as corrupt.
+        if ledger.integrityCheckDue { ledger.checkIntegrity() }
+        if ledger.status().movedAsidePath == nil {
+            #expect(ledger.status().state == "corrupt")
+            ledger.flushNow()
+        }
+        #expect(ledger.status().state == "ok")
+        let aside = try #require(ledger.status().movedAsidePath)
+        #expect(FileManager.default.fileExists(atPath: aside))
+        #expect(try LedgerStore.quickCheck(path: FilePath(path)) == ())
+    }
+}

@@ -1,5 +1,5 @@
 /// What a VM used over some time: energy (static, dynamic, and the part reconstructed across an
-/// agent's absence), carbon, running time and CPU time.
+/// agent's absence), operational and embodied carbon, running time and CPU time.
 public struct AccountAmount: Sendable, Equatable {
     /// Static plus dynamic, joules.
     public var energyJoules = 0.0
@@ -9,7 +9,15 @@ public struct AccountAmount: Sendable, Equatable {
     public var dynamicJoules = 0.0
     /// Grams of CO2-equivalent.
     public var carbonGrams = 0.0
-    /// Seconds the VM was in the registry and running (not paused).
+    /// Grams of CO2-equivalent of the server's embodied emissions, the VM's share (SCI's `M`);
+    /// nil when embodied emissions were not accounted over the time (`SERVER_EMBODIED_EMISSIONS` unset).
+    public var embodiedGrams: Double?
+    /// The VM's share of the host meter's measured energy over the time (its static share of the
+    /// measured idle power plus its CPU-time share of the power above idle, issue 18), joules; nil
+    /// when no host meter measured it.
+    public var attributedJoules: Double?
+    /// Seconds the VM's domain was active (running or paused) in the registry: the time its static
+    /// power and embodied share were counted over.
     public var runningSeconds = 0.0
     /// The VM's CPU time, seconds of one host CPU.
     public var cpuSeconds = 0.0
@@ -18,8 +26,11 @@ public struct AccountAmount: Sendable, Equatable {
 
     public init(
         energyJoules: Double = 0, staticJoules: Double = 0, dynamicJoules: Double = 0, carbonGrams: Double = 0,
-        runningSeconds: Double = 0, cpuSeconds: Double = 0, reconstructedJoules: Double = 0
+        runningSeconds: Double = 0, cpuSeconds: Double = 0, reconstructedJoules: Double = 0, embodiedGrams: Double? = nil,
+        attributedJoules: Double? = nil
     ) {
+        self.embodiedGrams = embodiedGrams
+        self.attributedJoules = attributedJoules
         self.energyJoules = energyJoules
         self.staticJoules = staticJoules
         self.dynamicJoules = dynamicJoules
@@ -37,6 +48,14 @@ public struct AccountAmount: Sendable, Equatable {
         left.runningSeconds += right.runningSeconds
         left.cpuSeconds += right.cpuSeconds
         left.reconstructedJoules += right.reconstructedJoules
+        left.embodiedGrams = Self.sum(left.embodiedGrams, right.embodiedGrams)
+        left.attributedJoules = Self.sum(left.attributedJoules, right.attributedJoules)
+    }
+
+    /// Adds two amounts of which either may be unaccounted (nil): nil only when both are.
+    public static func sum(_ left: Double?, _ right: Double?) -> Double? {
+        guard left != nil || right != nil else { return nil }
+        return (left ?? 0) + (right ?? 0)
     }
 
     /// Every figure multiplied by `share`.
@@ -44,7 +63,8 @@ public struct AccountAmount: Sendable, Equatable {
         AccountAmount(
             energyJoules: energyJoules * share, staticJoules: staticJoules * share, dynamicJoules: dynamicJoules * share,
             carbonGrams: carbonGrams * share, runningSeconds: runningSeconds * share, cpuSeconds: cpuSeconds * share,
-            reconstructedJoules: reconstructedJoules * share
+            reconstructedJoules: reconstructedJoules * share, embodiedGrams: embodiedGrams.map { $0 * share },
+            attributedJoules: attributedJoules.map { $0 * share }
         )
     }
 }

@@ -45,6 +45,9 @@ public final class Accounts: Sendable {
         var firstReading: ProcessReading?
         /// A stored checkpoint waiting for the first reading of its process, to bridge the gap.
         var awaiting: ProcessReading?
+        /// A stored checkpoint later than this agent's last reading of its process (a takeover):
+        /// the next sample of that process is counted from it rather than over its own interval.
+        var resumeFrom: ProcessReading?
     }
 
     private struct State {
@@ -121,7 +124,18 @@ public final class Accounts: Sendable {
         state.withLock { state in
             let version = state.current
             for item in samples {
-                let sample = item.sample
+                var sample = item.sample
+                if let from = state.accounts[item.key]?.resumeFrom, from.process == item.process, let ticks = sample.cpuTicks {
+                    // Counted from the stored checkpoint on: what came before it was the last writer's.
+                    let end = sample.sampledAtUnixSeconds
+                    if end > from.unixSeconds, ticks >= from.cpuTicks {
+                        state.accounts[item.key]?.resumeFrom = nil
+                        sample.intervalSeconds = end - from.unixSeconds
+                        sample.cpuUsagePercent = Double(ticks - from.cpuTicks) / ticksPerSecond / sample.intervalSeconds * 100
+                    } else {
+                        sample.intervalSeconds = 0
+                    }
+                }
                 let amount = Self.amount(
                     accounting: accounting, usagePercent: sample.cpuUsagePercent, identity: item.identity,
                     seconds: max(0, sample.intervalSeconds), hostLoadPercent: sample.hostCPUUsagePercent, emissionFactor: factor,
@@ -243,6 +257,23 @@ public final class Accounts: Sendable {
         }
     }
 
+    /// Adds each VM's share of the host meter's measured energy over [`from`, `to`] (Unix
+    /// seconds), joules by ledger key, to its totals and buckets, beside its isolated figures
+    /// (issue 18). VMs without an account (never sampled) are left out: their share is the host's.
+    public func addAttributed(_ joules: [String: Double], fromUnixSeconds from: Double, toUnixSeconds to: Double) {
+        guard !joules.isEmpty else { return }
+        state.withLock { state in
+            let version = state.current
+            for (key, value) in joules {
+                guard state.accounts[key] != nil else { continue }
+                let amount = AccountAmount(attributedJoules: value)
+                state.accounts[key]?.totals += amount
+                Self.spread(amount, from: from, to: to, version: version, into: &state.accounts[key, default: Account()].pending)
+            }
+            state.version &+= 1
+        }
+    }
+
     // MARK: The ledger
 
     /// Takes what was counted since the last take (and each VM's checkpoint, where it moved),
@@ -324,15 +355,36 @@ public final class Accounts: Sendable {
         state.withLock { state in
             state.context = context
             let version = state.current
+            let load = context.hostCPU.flatMap { earlier in hostCPU?.loadPercent(since: earlier) }
             for (key, storedAccount) in stored {
                 var account = state.accounts[key] ?? Account()
                 account.awaiting = nil
-                if let checkpoint = storedAccount.checkpoint {
+                account.resumeFrom = nil
+                if let checkpoint = storedAccount.checkpoint, context.sameBoot, let first = account.firstReading,
+                    let reading = account.reading, let identity = account.identity, first.process == checkpoint.process,
+                    reading.process == checkpoint.process, first.unixSeconds < checkpoint.unixSeconds
+                {
+                    // A takeover: this agent read the same QEMU over time the writer before it
+                    // counted. Everything this agent counted is dropped (prorating its minutes at
+                    // the checkpoint would misplace CPU time within them) and the account goes on
+                    // from the stored checkpoint by the process's own ticks: up to this agent's
+                    // last reading now, or from its next sample when the checkpoint is later.
+                    account.pending = [:]
+                    if reading.unixSeconds > checkpoint.unixSeconds {
+                        Self.bridge(
+                            from: checkpoint, to: reading, identity: identity, hostLoadPercent: load, factor: factor,
+                            reconstructed: true, version: version, accounting: accounting, ticksPerSecond: ticksPerSecond,
+                            into: &account
+                        )
+                    } else {
+                        account.resumeFrom = checkpoint
+                    }
+                    account.readingMoved = reading.unixSeconds > checkpoint.unixSeconds
+                } else if let checkpoint = storedAccount.checkpoint {
                     Self.drop(before: checkpoint.unixSeconds, from: &account.pending)
                     if context.sameBoot {
                         if let first = account.firstReading, first.process == checkpoint.process {
                             if first.unixSeconds > checkpoint.unixSeconds, let identity = account.identity {
-                                let load = context.hostCPU.flatMap { earlier in hostCPU?.loadPercent(since: earlier) }
                                 Self.bridge(
                                     from: checkpoint, to: first, identity: identity, hostLoadPercent: load, factor: factor,
                                     reconstructed: true, version: version, accounting: accounting, ticksPerSecond: ticksPerSecond,
@@ -383,9 +435,8 @@ public final class Accounts: Sendable {
         accounting: EnergyAccounting?, usagePercent: Double, identity: VMIdentity, seconds: Double, hostLoadPercent: Double?,
         emissionFactor: Double?, reconstructed: Bool, runningVCPUs: Int? = nil
     ) -> AccountAmount {
-        var amount = AccountAmount(
-            runningSeconds: identity.state == .running ? seconds : 0, cpuSeconds: usagePercent / 100 * seconds
-        )
+        // A paused domain is still active: it keeps its share of the host (static power, embodied).
+        var amount = AccountAmount(runningSeconds: seconds, cpuSeconds: usagePercent / 100 * seconds)
         guard let accounting else { return amount }
         let effective = identity.state == .paused ? 0 : usagePercent
         let estimate = accounting.power.estimate(
@@ -397,6 +448,7 @@ public final class Accounts: Sendable {
         amount.dynamicJoules = estimate.dynamicWatts * seconds
         amount.energyJoules = amount.staticJoules + amount.dynamicJoules
         amount.carbonGrams = carbon.gramsPerHour(powerWatts: estimate.totalWatts) * seconds / 3600
+        amount.embodiedGrams = accounting.embodiedGrams(vmCores: identity.vcpus, seconds: seconds, runningVCPUs: runningVCPUs)
         if reconstructed { amount.reconstructedJoules = amount.energyJoules }
         return amount
     }

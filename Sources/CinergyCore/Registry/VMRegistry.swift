@@ -43,9 +43,6 @@ public final class VMRegistry: Sendable {
         /// list again onto an unchanged registry is a no-op, so it is skipped (the procfs scan
         /// reports the same VMs round after round).
         var lastReconcile: [VMSource: (observed: [VMIdentity], version: UInt64)] = [:]
-        /// Embodied carbon by ledger key, in grams CO2eq (issue 19), since this agent started: kept
-        /// by key rather than by entry, so a VM that stops and starts again continues its count.
-        var embodiedGrams: [String: Double] = [:]
         /// The Nova metadata last seen for each ledger key, so the totals of a VM that left the
         /// registry stay filed under its project (`totals()`).
         var lastNova: [String: NovaInstance] = [:]
@@ -214,7 +211,6 @@ public final class VMRegistry: Sendable {
         var sampled: [Accounts.Sampled] = []
         sampled.reserveCapacity(samples.count)
         var firsts: [(key: String, identity: VMIdentity, baseline: ProcessBaseline)] = []
-        let accounting = accounting
         state.withLock { state in
             // The vCPUs of the VMs in the registry: what STATIC_SHARE=running_vcpus shares by.
             let runningVCPUs = state.entries.values.reduce(0) { $0 + $1.identity.vcpus }
@@ -227,9 +223,6 @@ public final class VMRegistry: Sendable {
                 sampled.append(
                     Accounts.Sampled(key: identity.ledgerKey, identity: identity, process: process, sample: sample, runningVCPUs: runningVCPUs)
                 )
-                if let grams = accounting?.embodiedGrams(vmCores: identity.vcpus, seconds: sample.intervalSeconds, runningVCPUs: runningVCPUs) {
-                    state.embodiedGrams[identity.ledgerKey, default: 0] += grams
-                }
             }
             for baseline in baselines {
                 guard let key = state.owners[baseline.reading.process], let entry = state.entries[key] else { continue }
@@ -275,7 +268,7 @@ public final class VMRegistry: Sendable {
         let totals = accounts.allTotals()
         let (records, version) = state.withLock { state in
             (
-                state.entries.values.map { Self.record(of: $0, totals: totals, embodiedGrams: state.embodiedGrams) },
+                state.entries.values.map { Self.record(of: $0, totals: totals) },
                 state.recordsVersion &+ accounts.version
             )
         }
@@ -291,8 +284,7 @@ public final class VMRegistry: Sendable {
         state.withLock { $0.entries.values.reduce(0) { $0 + $1.identity.vcpus } }
     }
 
-    /// Every VM's cumulative counters by ledger key, from its account, with the embodied carbon
-    /// counted since this agent started and the Nova metadata last seen: for the SCS-0414 gauges.
+    /// Every VM's cumulative counters by ledger key, from its account, with the Nova metadata last seen: for the SCS-0414 gauges.
     public func totals() -> [VMTotals] {
         let accountTotals = accounts.allTotals()
         return state.withLock { state in
@@ -301,7 +293,7 @@ public final class VMRegistry: Sendable {
             return accountTotals.map { key, amount in
                 VMTotals(
                     ledgerKey: key, identity: identities[key], energyJoules: amount.energyJoules, carbonGrams: amount.carbonGrams,
-                    embodiedGrams: state.embodiedGrams[key], nova: identities[key]?.nova ?? state.lastNova[key]
+                    embodiedGrams: amount.embodiedGrams, nova: identities[key]?.nova ?? state.lastNova[key]
                 )
             }
         }
@@ -322,9 +314,9 @@ public final class VMRegistry: Sendable {
             let pid = key.hasPrefix("pid:") ? Int32(key.dropFirst(4)) : nil
             for entry in state.entries.values {
                 if entry.identity.name == key {
-                    byName.append(Self.record(of: entry, totals: totals, embodiedGrams: state.embodiedGrams))
+                    byName.append(Self.record(of: entry, totals: totals))
                 } else if entry.identity.uuid == lowercased || (pid != nil && entry.identity.process?.pid == pid) {
-                    byOther.append(Self.record(of: entry, totals: totals, embodiedGrams: state.embodiedGrams))
+                    byOther.append(Self.record(of: entry, totals: totals))
                 }
             }
             return byName.isEmpty ? byOther : byName
@@ -350,7 +342,7 @@ public final class VMRegistry: Sendable {
         }
     }
 
-    private static func record(of entry: Entry, totals: [String: AccountAmount], embodiedGrams: [String: Double]) -> VMRecord {
+    private static func record(of entry: Entry, totals: [String: AccountAmount]) -> VMRecord {
         let account = totals[entry.identity.ledgerKey]
         return VMRecord(
             identity: entry.identity,
@@ -359,7 +351,7 @@ public final class VMRegistry: Sendable {
             firstSeenUnixSeconds: entry.firstSeenUnixSeconds,
             energyJoules: account?.energyJoules ?? 0,
             carbonGrams: account?.carbonGrams ?? 0,
-            embodiedGrams: embodiedGrams[entry.identity.ledgerKey] ?? 0
+            embodiedGrams: account?.embodiedGrams ?? 0
         )
     }
 }

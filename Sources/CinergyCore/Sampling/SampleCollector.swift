@@ -60,6 +60,10 @@ public struct SampleCollector {
         unixNow: Double = SystemClock.unixSeconds()
     ) -> RoundOutcome {
         let start = monotonic()
+        // Each reading's Unix time is the round's plus the monotonic time since: a sample's
+        // interval (monotonic, between two readings of the same file) then ends exactly where the
+        // next begins, and a first reading late in the round (after the scan) is timed as late.
+        let unixAt = { (monotonicSeconds: Double) in unixNow + (monotonicSeconds - start) }
         var result = RoundOutcome()
         // The host's CPU load since the previous round: the load-aware cinergy ratio's input. An
         // unreadable /proc/stat keeps the last load measured (and says so once): evaluating the
@@ -83,7 +87,7 @@ public struct SampleCollector {
         var baselines: [ProcessBaseline] = []
         var readCount = 0
         for index in tracked.indices {
-            switch read(at: index, monotonic: monotonic, unixNow: unixNow, result: &result) {
+            switch read(at: index, monotonic: monotonic, unixAt: unixAt, result: &result) {
             case .gone: continue
             case .baseline(let baseline):
                 readCount += 1
@@ -109,7 +113,7 @@ public struct SampleCollector {
         //    so that they have a usage one interval from now; exited ones are dropped from `tracked`.
         if follow(result: &result) {
             for index in tracked.indices where tracked[index].last == nil {
-                switch read(at: index, monotonic: monotonic, unixNow: unixNow, result: &result) {
+                switch read(at: index, monotonic: monotonic, unixAt: unixAt, result: &result) {
                 case .gone: continue
                 case .baseline(let baseline): baselines.append(baseline)
                 case .sample: break
@@ -158,7 +162,7 @@ public struct SampleCollector {
     /// Reads the CPU time of the process at `index` of `tracked`; one that is gone (or is another
     /// process now) is forgotten.
     private mutating func read(
-        at index: Int, monotonic: () -> Double, unixNow: Double, result: inout RoundOutcome
+        at index: Int, monotonic: () -> Double, unixAt: (Double) -> Double, result: inout RoundOutcome
     ) -> Reading {
         let process = tracked[index].process
         guard let stat = tracked[index].file.read(), stat.startTimeTicks == process.startTimeTicks, !stat.hasExited else {
@@ -166,6 +170,7 @@ public struct SampleCollector {
             return .gone
         }
         let now = monotonic()
+        let unixNow = unixAt(now)
         let previous = tracked[index].last
         tracked[index].last = (stat.cpuTicks, now)
         guard let previous, now > previous.monotonicSeconds else {

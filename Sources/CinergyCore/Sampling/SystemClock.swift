@@ -16,6 +16,11 @@ public enum SystemClock {
         seconds(CLOCK_REALTIME)
     }
 
+    /// Seconds since boot, suspended time included (`CLOCK_BOOTTIME`: what process start times count from).
+    public static func bootSeconds() -> Double {
+        seconds(CLOCK_BOOTTIME)
+    }
+
     /// Clock ticks per second of `/proc/PID/stat` times (`sysconf(_SC_CLK_TCK)`).
     public static let ticksPerSecond: Double = {
         let value = sysconf(Int32(_SC_CLK_TCK))

@@ -11,7 +11,12 @@ public struct BucketAmount: Sendable, Equatable {
     public var dynamicJoules: Double
     /// Grams of CO2-equivalent.
     public var carbonGrams: Double
-    /// Seconds of the bucket the VM was in the registry and running.
+    /// Grams of CO2-equivalent of the server's embodied emissions, the VM's share; nil when not
+    /// accounted (`SERVER_EMBODIED_EMISSIONS` unset, or written before ledger v3).
+    public var embodiedGrams: Double?
+    /// The VM's share of the host meter's measured energy, joules; nil when no meter measured it.
+    public var attributedJoules: Double?
+    /// Seconds of the bucket the VM's domain was active (running or paused) in the registry.
     public var runningSeconds: Double
     /// The VM's CPU time in the bucket, seconds (of one host CPU).
     public var cpuSeconds: Double
@@ -21,8 +26,11 @@ public struct BucketAmount: Sendable, Equatable {
 
     public init(
         energyJoules: Double = 0, carbonGrams: Double = 0, runningSeconds: Double = 0, staticJoules: Double = 0,
-        dynamicJoules: Double = 0, cpuSeconds: Double = 0, reconstructedJoules: Double = 0
+        dynamicJoules: Double = 0, cpuSeconds: Double = 0, reconstructedJoules: Double = 0, embodiedGrams: Double? = nil,
+        attributedJoules: Double? = nil
     ) {
+        self.embodiedGrams = embodiedGrams
+        self.attributedJoules = attributedJoules
         self.energyJoules = energyJoules
         self.staticJoules = staticJoules
         self.dynamicJoules = dynamicJoules
@@ -40,6 +48,8 @@ public struct BucketAmount: Sendable, Equatable {
         left.runningSeconds += right.runningSeconds
         left.cpuSeconds += right.cpuSeconds
         left.reconstructedJoules += right.reconstructedJoules
+        left.embodiedGrams = AccountAmount.sum(left.embodiedGrams, right.embodiedGrams)
+        left.attributedJoules = AccountAmount.sum(left.attributedJoules, right.attributedJoules)
     }
 
     /// Every figure multiplied by `share` (a part of an interval).
@@ -47,7 +57,8 @@ public struct BucketAmount: Sendable, Equatable {
         BucketAmount(
             energyJoules: energyJoules * share, carbonGrams: carbonGrams * share, runningSeconds: runningSeconds * share,
             staticJoules: staticJoules * share, dynamicJoules: dynamicJoules * share, cpuSeconds: cpuSeconds * share,
-            reconstructedJoules: reconstructedJoules * share
+            reconstructedJoules: reconstructedJoules * share, embodiedGrams: embodiedGrams.map { $0 * share },
+            attributedJoules: attributedJoules.map { $0 * share }
         )
     }
 
@@ -60,7 +71,8 @@ extension BucketAmount {
         self.init(
             energyJoules: amount.energyJoules, carbonGrams: amount.carbonGrams, runningSeconds: amount.runningSeconds,
             staticJoules: amount.staticJoules, dynamicJoules: amount.dynamicJoules, cpuSeconds: amount.cpuSeconds,
-            reconstructedJoules: amount.reconstructedJoules
+            reconstructedJoules: amount.reconstructedJoules, embodiedGrams: amount.embodiedGrams,
+            attributedJoules: amount.attributedJoules
         )
     }
 
@@ -68,7 +80,8 @@ extension BucketAmount {
     public var accountAmount: AccountAmount {
         AccountAmount(
             energyJoules: energyJoules, staticJoules: staticJoules, dynamicJoules: dynamicJoules, carbonGrams: carbonGrams,
-            runningSeconds: runningSeconds, cpuSeconds: cpuSeconds, reconstructedJoules: reconstructedJoules
+            runningSeconds: runningSeconds, cpuSeconds: cpuSeconds, reconstructedJoules: reconstructedJoules,
+            embodiedGrams: embodiedGrams, attributedJoules: attributedJoules
         )
     }
 }

@@ -17,6 +17,11 @@ extension ModelVersion {
             ("STATIC_SHARE", power.staticShare.rawValue),
             ("EMISSION_FACTOR", "\(accounting.carbon.emissionFactorGramsPerKilowattHour)"),
         ]
+        if let embodied = accounting.embodied {
+            // Grams over seconds: the rate the embodied share accrues at (SERVER_EMBODIED_EMISSIONS, SERVER_LIFETIME).
+            parameters.append(("SERVER_EMBODIED_EMISSIONS_GRAMS", "\(embodied.embodiedGrams)"))
+            parameters.append(("SERVER_LIFETIME_SECONDS", "\(embodied.lifetimeSeconds)"))
+        }
         switch power.ratio {
         case .constant(let ratio): parameters.append(("CINERGY_RATIO", "\(ratio)"))
         case .hostLoadCurve(let curve):

@@ -42,6 +42,12 @@ public final class Ledger: Sendable {
         var lastPruneUnixSeconds = -Double.infinity
         var lastFoldUnixSeconds = -Double.infinity
         var movedAsidePath: String?
+        /// Whether the next open runs the full `quick_check` before using the file: after the
+        /// file was found damaged. The first open checks the header only and leaves the full check
+        /// to ``checkIntegrity()``, so that start-up does not read the whole file.
+        var fullCheckNext = false
+        /// Whether ``checkIntegrity()`` has run on the file open now.
+        var checkedSinceOpen = false
     }
 
     private let state: Mutex<State>
@@ -83,12 +89,19 @@ public final class Ledger: Sendable {
     /// on failure the ledger reports why and the next flush tries again.
     public func open() async {
         await onQueue { self.connectIfNeeded() }
+        if integrityCheckDue { checkIntegrityInBackground() }
     }
 
     /// Reads the registry's counters and writes what is new in one transaction (off the
     /// cooperative pool); what cannot be written stays pending for the next flush.
     public func flush() async {
         await onQueue { self.flushNow() }
+        if integrityCheckDue { checkIntegrityInBackground() }
+    }
+
+    /// Whether a file is open that ``checkIntegrity()`` has not checked yet.
+    var integrityCheckDue: Bool {
+        state.withLock { $0.store != nil && !$0.checkedSinceOpen }
     }
 
     /// ``flush()`` on the calling thread: for tests and benchmarks, never from async code.
@@ -130,11 +143,43 @@ public final class Ledger: Sendable {
         } catch {
             accounts.restore(taken, keepMinutesAfter: keepMinutesAfter)
             if case .corrupt = error {
-                // Dropped: the next flush opens the file again, finds it damaged and moves it aside.
-                state.withLock { $0.store = nil }
+                // Dropped: the next flush opens the file again, checks it whole, finds it damaged
+                // and moves it aside.
+                state.withLock {
+                    $0.store = nil
+                    $0.fullCheckNext = true
+                }
             }
             report(error)
         }
+    }
+
+    /// Checks the whole open file (`PRAGMA quick_check`) through a connection of its own, on the
+    /// calling thread, once per open: the agent runs it on a background queue after start-up, so
+    /// that start-up does not wait for a read of the whole file. A damaged file is dropped, and the
+    /// next flush moves it aside and starts a new one.
+    public func checkIntegrity() {
+        guard let path = configuration.databasePath else { return }
+        let due = state.withLock { state in
+            defer { if state.store != nil { state.checkedSinceOpen = true } }
+            return state.store != nil && !state.checkedSinceOpen
+        }
+        guard due else { return }
+        do throws(LedgerError) {
+            try LedgerStore.quickCheck(path: path)
+        } catch {
+            guard case .corrupt = error else { return }
+            state.withLock { state in
+                state.store = nil
+                state.fullCheckNext = true
+            }
+            report(error)
+        }
+    }
+
+    /// ``checkIntegrity()`` on a background queue of its own (never the ledger's: flushes go on).
+    public func checkIntegrityInBackground() {
+        DispatchQueue.global(qos: .utility).async { self.checkIntegrity() }
     }
 
     /// Lets go of the database and its lock (as the agent's exit does): another agent may take
@@ -170,8 +215,9 @@ public final class Ledger: Sendable {
                 state.withLock { $0.lock = lock }
             }
             let store: LedgerStore
+            let check: LedgerStore.IntegrityCheck = state.withLock { $0.fullCheckNext } ? .full : .header
             do {
-                store = try LedgerStore(path: databasePath)
+                store = try LedgerStore(path: databasePath, check: check)
             } catch .corrupt(_, let reason) {
                 let aside = try Self.moveAside(databasePath, nowUnixSeconds: clock())
                 logger.error(
@@ -202,6 +248,8 @@ public final class Ledger: Sendable {
             let recovered = state.withLock { state in
                 state.store = store
                 state.opened = true
+                state.fullCheckNext = false
+                state.checkedSinceOpen = check == .full
                 defer { state.error = nil }
                 return state.error != nil
             }

@@ -10,6 +10,8 @@ import GRDB
 ///   `WITHOUT ROWID`, so a row is its key and its numbers.
 /// - `model_version` (v2): one row per distinct set of what turns CPU time into watts and grams
 ///   (``ModelVersion``), by its canonical text.
+/// - v3: `embodied_grams` and `attributed_joules` on `vm` and both bucket tables: the VM's share of
+///   the server's embodied emissions and of the host meter's measured energy (NULL: not accounted).
 /// - `ledger_state` (v2): one row, what the last flush knew of the host (boot id, `/proc/stat`
 ///   ticks), for the reconstruction of what happened while no agent wrote.
 /// - `change_seq` (v4) on `vm`, `model_version` and both bucket tables: the sequence number of the
@@ -58,6 +60,21 @@ enum LedgerSchema {
         }
         migrator.registerMigration("v2") { db in
             try migrateToV2(db)
+        }
+        // v3: the VM's share of the server's embodied emissions (issue 19), grams CO2eq, and of the
+        // host meter's measured energy (issue 18), joules; NULL where they were not accounted
+        // (SERVER_EMBODIED_EMISSIONS unset, no host meter, or written before v3).
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE vm ADD COLUMN embodied_grams REAL;
+                    ALTER TABLE minute_bucket ADD COLUMN embodied_grams REAL;
+                    ALTER TABLE hour_bucket ADD COLUMN embodied_grams REAL;
+                    ALTER TABLE vm ADD COLUMN attributed_joules REAL;
+                    ALTER TABLE minute_bucket ADD COLUMN attributed_joules REAL;
+                    ALTER TABLE hour_bucket ADD COLUMN attributed_joules REAL;
+                    """
+            )
         }
         migrator.registerMigration("v4") { db in
             try migrateToV4(db)

@@ -12,9 +12,18 @@ public final class LedgerStore: Sendable {
     public let path: FilePath
     let queue: DatabaseQueue
 
-    /// Opens (creating it if needed) the database at `path`, checks it (`PRAGMA quick_check`)
-    /// and brings its schema up to date.
-    public init(path: FilePath) throws(LedgerError) {
+    /// How much of the file ``init(path:check:)`` checks before using it.
+    public enum IntegrityCheck: Sendable {
+        /// `PRAGMA quick_check`: every page (seconds on a ledger of hundreds of megabytes).
+        case full
+        /// The header and schema only (a file that is not a database, or a damaged first page);
+        /// the agent runs ``quickCheck(path:)`` beside it after start-up.
+        case header
+    }
+
+    /// Opens (creating it if needed) the database at `path`, checks it (`check`) and brings its
+    /// schema up to date.
+    public init(path: FilePath, check: IntegrityCheck = .full) throws(LedgerError) {
         self.path = path
         var configuration = Configuration()
         configuration.journalMode = .wal
@@ -25,9 +34,9 @@ public final class LedgerStore: Sendable {
         do {
             let queue = try DatabaseQueue(path: path.string, configuration: configuration)
             try queue.inDatabase { db in
-                let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
-                guard check == "ok" else {
-                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(check)")
+                switch check {
+                case .full: try Self.quickCheck(db)
+                case .header: _ = try Int.fetchOne(db, sql: "PRAGMA schema_version")
                 }
                 // 1 MiB of page cache at most (the default is 2 MiB per connection).
                 try db.execute(sql: "PRAGMA cache_size = -1024")
@@ -36,6 +45,28 @@ public final class LedgerStore: Sendable {
             self.queue = queue
         } catch {
             throw Self.ledgerError(error, path: path)
+        }
+    }
+
+    /// Runs `PRAGMA quick_check` on the file at `path` through a read-only connection of its own:
+    /// beside a running ledger (WAL readers never block its writer); throws ``LedgerError/corrupt(path:reason:)``
+    /// when the file is damaged.
+    public static func quickCheck(path: FilePath) throws(LedgerError) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "cinergy.ledger.check"
+        do {
+            let queue = try DatabaseQueue(path: path.string, configuration: configuration)
+            try queue.inDatabase { db in try quickCheck(db) }
+        } catch {
+            throw ledgerError(error, path: path)
+        }
+    }
+
+    private static func quickCheck(_ db: Database) throws {
+        let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
+        guard check == "ok" else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(check)")
         }
     }
 
@@ -78,7 +109,8 @@ public final class LedgerStore: Sendable {
                     db,
                     sql: """
                         SELECT key, energy_joules, carbon_grams, static_joules, dynamic_joules, cpu_seconds, running_seconds,
-                               reconstructed_joules, checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix
+                               reconstructed_joules, checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix,
+                               embodied_grams, attributed_joules
                         FROM vm
                         """
                 )
@@ -93,7 +125,8 @@ public final class LedgerStore: Sendable {
                     accounts[row[0]] = LedgerStoredAccount(
                         totals: BucketAmount(
                             energyJoules: row[1], carbonGrams: row[2], runningSeconds: row[6], staticJoules: row[3],
-                            dynamicJoules: row[4], cpuSeconds: row[5], reconstructedJoules: row[7]
+                            dynamicJoules: row[4], cpuSeconds: row[5], reconstructedJoules: row[7], embodiedGrams: row[12],
+                            attributedJoules: row[13]
                         ),
                         checkpoint: checkpoint
                     )
@@ -189,8 +222,9 @@ public final class LedgerStore: Sendable {
                 for (parameters, used) in versions {
                     ids[parameters] = try Self.modelVersionID(parameters: parameters, first: used.first, last: used.last, db: db)
                 }
+                let statements = try FlushStatements(db)
                 for (key, entry) in batch.entries {
-                    try Self.write(key: key, entry: entry, versionIDs: ids, db: db)
+                    try Self.write(key: key, entry: entry, versionIDs: ids, statements: statements, db: db)
                 }
                 if let state = batch.hostState {
                     try db.execute(
@@ -228,19 +262,21 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    private static func write(key: String, entry: LedgerBatch.Entry, versionIDs: [String: Int64], db: Database) throws {
-        let identity = entry.identity
-        let nova = identity.nova
-        let total = entry.total
-        let checkpoint = entry.checkpoint
-        // Cached statements: compiled once per connection, not once per VM and flush.
-        let upsertVM = try db.cachedStatement(
-            sql: """
+    /// The flush's statements, looked up in the connection's cache once per flush (the cache is
+    /// keyed by the SQL text: hashing it for every VM cost as much as a statement).
+    struct FlushStatements {
+        let vm: Statement
+        let minute: Statement
+        let hour: Statement
+
+        init(_ db: Database) throws {
+            vm = try db.cachedStatement(sql: """
                 INSERT INTO vm (key, name, uuid, nova_name, nova_project_id, nova_project_name, nova_user_id,
                                 nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams,
                                 static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules,
-                                checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix, change_seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
+                                checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix, embodied_grams,
+                                attributed_joules, change_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(key) DO UPDATE SET
                     name = excluded.name, uuid = excluded.uuid,
                     nova_name = coalesce(excluded.nova_name, nova_name),
@@ -262,42 +298,22 @@ public final class LedgerStore: Sendable {
                     checkpoint_start_ticks = coalesce(excluded.checkpoint_start_ticks, checkpoint_start_ticks),
                     checkpoint_cpu_ticks = coalesce(excluded.checkpoint_cpu_ticks, checkpoint_cpu_ticks),
                     checkpoint_unix = coalesce(excluded.checkpoint_unix, checkpoint_unix),
+                    embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
+                                          ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END,
+                    attributed_joules = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_joules
+                                             ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END,
                     change_seq = excluded.change_seq
                 RETURNING id
-                """
-        )
-        let id = try Int64.fetchOne(
-            upsertVM,
-            arguments: [
-                key, identity.name, identity.uuid, nova?.displayName, nova?.projectID, nova?.projectName, nova?.userID,
-                nova?.userName, nova?.flavorName, entry.firstSeenUnixSeconds, entry.lastSeenUnixSeconds, total.energyJoules,
-                total.carbonGrams, total.staticJoules, total.dynamicJoules, total.cpuSeconds, total.runningSeconds,
-                total.reconstructedJoules, checkpoint?.process.pid, checkpoint.map { Int64(clamping: $0.process.startTimeTicks) },
-                checkpoint.map { Int64(clamping: $0.cpuTicks) }, checkpoint?.unixSeconds,
-            ]
-        )
-        guard let id else { return }
-        var hours: [LedgerBucketKey: BucketAmount] = [:]
-        for (bucket, amount) in entry.buckets {
-            guard let version = versionIDs[bucket.modelParameters] else { continue }
-            try upsertBucket("minute_bucket", id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 60, db: db)
-            let hour = LedgerBucketKey(minuteStart: bucket.minuteStart - bucket.minuteStart % 3600, modelParameters: bucket.modelParameters)
-            hours[hour, default: BucketAmount()] += amount
+                """)
+            minute = try db.cachedStatement(sql: Self.bucketSQL("minute_bucket"))
+            hour = try db.cachedStatement(sql: Self.bucketSQL("hour_bucket"))
         }
-        for (bucket, amount) in hours {
-            guard let version = versionIDs[bucket.modelParameters] else { continue }
-            try upsertBucket("hour_bucket", id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 3600, db: db)
-        }
-    }
 
-    private static func upsertBucket(
-        _ table: String, id: Int64, start: Int64, version: Int64, amount: BucketAmount, capSeconds: Double, db: Database
-    ) throws {
-        let statement = try db.cachedStatement(
-            sql: """
+        static func bucketSQL(_ table: String) -> String {
+            """
                 INSERT INTO \(table) (start, vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, carbon_grams,
-                                      running_seconds, cpu_seconds, reconstructed_joules, change_seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, \(LedgerSchema.currentChangeSequence))
+                                      running_seconds, cpu_seconds, reconstructed_joules, embodied_grams, attributed_joules, change_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(start, vm_id, model_version_id) DO UPDATE SET
                     energy_joules = energy_joules + excluded.energy_joules,
                     static_joules = static_joules + excluded.static_joules,
@@ -306,15 +322,78 @@ public final class LedgerStore: Sendable {
                     running_seconds = min(?, running_seconds + excluded.running_seconds),
                     cpu_seconds = cpu_seconds + excluded.cpu_seconds,
                     reconstructed_joules = reconstructed_joules + excluded.reconstructed_joules,
+                    embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
+                                          ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END,
+                    attributed_joules = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_joules
+                                             ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END,
                     change_seq = excluded.change_seq
                 """
-        )
-        try statement.execute(
-            arguments: [
-                start, id, version, amount.energyJoules, amount.staticJoules, amount.dynamicJoules, amount.carbonGrams,
-                amount.runningSeconds, capSeconds, amount.cpuSeconds, amount.reconstructedJoules, capSeconds,
-            ]
-        )
+        }
+    }
+
+    private static func write(key: String, entry: LedgerBatch.Entry, versionIDs: [String: Int64], statements: FlushStatements, db: Database) throws {
+        let identity = entry.identity
+        let nova = identity.nova
+        let total = entry.total
+        let checkpoint = entry.checkpoint
+        var vm = SQLiteBinder(statements.vm)
+        vm.bind(key)
+        vm.bind(identity.name)
+        vm.bind(identity.uuid)
+        vm.bind(nova?.displayName)
+        vm.bind(nova?.projectID)
+        vm.bind(nova?.projectName)
+        vm.bind(nova?.userID)
+        vm.bind(nova?.userName)
+        vm.bind(nova?.flavorName)
+        vm.bind(entry.firstSeenUnixSeconds)
+        vm.bind(entry.lastSeenUnixSeconds)
+        vm.bind(total.energyJoules)
+        vm.bind(total.carbonGrams)
+        vm.bind(total.staticJoules)
+        vm.bind(total.dynamicJoules)
+        vm.bind(total.cpuSeconds)
+        vm.bind(total.runningSeconds)
+        vm.bind(total.reconstructedJoules)
+        vm.bind(checkpoint.map { Int64($0.process.pid) })
+        vm.bind(checkpoint.map { Int64(clamping: $0.process.startTimeTicks) })
+        vm.bind(checkpoint.map { Int64(clamping: $0.cpuTicks) })
+        vm.bind(checkpoint?.unixSeconds)
+        vm.bind(total.embodiedGrams)
+        vm.bind(total.attributedJoules)
+        guard let id = try vm.run(db) else { return }
+        var hours: [LedgerBucketKey: BucketAmount] = [:]
+        for (bucket, amount) in entry.buckets {
+            guard let version = versionIDs[bucket.modelParameters] else { continue }
+            try upsertBucket(statements.minute, id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 60, db: db)
+            let hour = LedgerBucketKey(minuteStart: bucket.minuteStart - bucket.minuteStart % 3600, modelParameters: bucket.modelParameters)
+            hours[hour, default: BucketAmount()] += amount
+        }
+        for (bucket, amount) in hours {
+            guard let version = versionIDs[bucket.modelParameters] else { continue }
+            try upsertBucket(statements.hour, id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 3600, db: db)
+        }
+    }
+
+    private static func upsertBucket(
+        _ statement: Statement, id: Int64, start: Int64, version: Int64, amount: BucketAmount, capSeconds: Double, db: Database
+    ) throws {
+        var bucket = SQLiteBinder(statement)
+        bucket.bind(start)
+        bucket.bind(id)
+        bucket.bind(version)
+        bucket.bind(amount.energyJoules)
+        bucket.bind(amount.staticJoules)
+        bucket.bind(amount.dynamicJoules)
+        bucket.bind(amount.carbonGrams)
+        bucket.bind(amount.runningSeconds)
+        bucket.bind(capSeconds)
+        bucket.bind(amount.cpuSeconds)
+        bucket.bind(amount.reconstructedJoules)
+        bucket.bind(amount.embodiedGrams)
+        bucket.bind(amount.attributedJoules)
+        bucket.bind(capSeconds)
+        _ = try bucket.run(db)
     }
 
     // MARK: Reading

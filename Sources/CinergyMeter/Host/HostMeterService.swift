@@ -52,9 +52,10 @@ public struct HostMeterService: Service, CustomStringConvertible {
     /// The metered share of `measuredWatts` among the registry's VMs, by their latest usage: each
     /// VM's CPU use and the host's busy CPU time come from the same sampling round; without one
     /// (no VM sampled yet) the meter's own interval's host load is used.
-    func share(measuredWatts: Double, hostLoadPercent: Double) -> MeteredShare? {
+    func share(measuredWatts: Double, hostLoadPercent: Double) -> (share: MeteredShare, ledgerKeys: [VMKey: String])? {
         guard let registry else { return nil }
         let records = registry.records()
+        let ledgerKeys = Dictionary(records.map { ($0.identity.key, $0.identity.ledgerKey) }, uniquingKeysWith: { first, _ in first })
         var hostBusy = hostLoadPercent * Double(configuration.onlineCPUs)
         let uses = records.compactMap { record -> MeteredShare.VMUse? in
             guard let usage = record.effectiveUsage else { return nil }
@@ -67,10 +68,23 @@ public struct HostMeterService: Service, CustomStringConvertible {
                 isolatedDynamicWatts: isolated.estimate(usage, vmCores: record.identity.vcpus).dynamicWatts
             )
         }
-        return MeteredShare.attribute(
+        let share = MeteredShare.attribute(
             measuredWatts: measuredWatts, idleWatts: model.curve.idleWatts, hostBusyCPUPercent: hostBusy,
             serverCores: model.serverCores, vms: uses
         )
+        return (share, ledgerKeys)
+    }
+
+    /// Adds each VM's attributed energy over a meter interval of `seconds` ending at
+    /// `endUnixSeconds` to its account (the ledger's attributed column).
+    func account(_ share: MeteredShare, ledgerKeys: [VMKey: String], seconds: Double, endUnixSeconds: Double) {
+        guard let registry, seconds > 0 else { return }
+        var joules: [String: Double] = [:]
+        for vm in share.vms {
+            guard let key = ledgerKeys[vm.key] else { continue }
+            joules[key, default: 0] += vm.totalWatts * seconds
+        }
+        registry.accounts.addAttributed(joules, fromUnixSeconds: endUnixSeconds - seconds, toUnixSeconds: endUnixSeconds)
     }
 
     public var description: String { "HostMeterService(meter: \(configuration.choice.rawValue), sysfs: \(configuration.sysfsRoot))" }
@@ -142,15 +156,20 @@ private struct MeterLoop: Sendable {
                     if let (earlier, earlierCPU) = previous, let load = cpu.loadPercent(since: earlierCPU),
                         let watts = reading.meanWatts(since: earlier)
                     {
-                        let energy = watts * (reading.monotonicSeconds - earlier.monotonicSeconds)
+                        let seconds = reading.monotonicSeconds - earlier.monotonicSeconds
+                        let energy = watts * seconds
+                        let now = SystemClock.unixSeconds()
                         let comparison = HostPowerMonitor.Comparison(
-                            atUnixSeconds: SystemClock.unixSeconds(),
+                            atUnixSeconds: now,
                             hostLoadPercent: load,
                             measuredWatts: watts,
                             predictedWatts: service.model.hostWatts(hostLoadPercent: load)
                         )
-                        let share = service.share(measuredWatts: watts, hostLoadPercent: load)
-                        log(service.monitor.record(comparison, energyJoules: energy, share: share))
+                        let attributed = service.share(measuredWatts: watts, hostLoadPercent: load)
+                        log(service.monitor.record(comparison, energyJoules: energy, share: attributed?.share))
+                        if let attributed {
+                            service.account(attributed.share, ledgerKeys: attributed.ledgerKeys, seconds: seconds, endUnixSeconds: now)
+                        }
                     }
                     previous = (reading, cpu)
                     lastReadError = nil
