@@ -29,7 +29,7 @@ extension FleetReplicator {
             columns: [
                 "host", "vm_key", "name", "uuid", "nova_name", "nova_project_id", "nova_project_name", "nova_user_id", "nova_user_name",
                 "nova_flavor", "first_seen", "last_seen", "energy_joules", "static_joules", "dynamic_joules", "carbon_grams", "cpu_seconds",
-                "running_seconds", "reconstructed_joules",
+                "running_seconds", "reconstructed_joules", "embodied_grams", "attributed_joules",
             ],
             key: 2,
             rows: vms.map { vm in
@@ -40,7 +40,7 @@ extension FleetReplicator {
                     .text(nova?.projectName), .text(nova?.userID), .text(nova?.userName), .text(nova?.flavorName),
                     .real(vm.firstSeenUnixSeconds), .real(vm.lastSeenUnixSeconds), .real(totals.energyJoules), .real(totals.staticJoules),
                     .real(totals.dynamicJoules), .real(totals.carbonGrams), .real(totals.cpuSeconds), .real(totals.runningSeconds),
-                    .real(totals.reconstructedJoules),
+                    .real(totals.reconstructedJoules), .real(totals.embodiedGrams), .real(totals.attributedJoules),
                 ]
             },
             connection
@@ -58,14 +58,15 @@ extension FleetReplicator {
             rows.append([
                 .text(host), .integer(bucket.resolution.rawValue), .integer(bucket.start), .text(bucket.vmKey), .text(digest),
                 .real(bucket.energyJoules), .real(bucket.staticJoules), .real(bucket.dynamicJoules), .real(bucket.carbonGrams),
-                .real(bucket.runningSeconds), .real(bucket.cpuSeconds), .real(bucket.reconstructedJoules),
+                .real(bucket.runningSeconds), .real(bucket.cpuSeconds), .real(bucket.reconstructedJoules), .real(bucket.embodiedGrams),
+                .real(bucket.attributedJoules),
             ])
         }
         try await upsert(
             "cinergy_bucket",
             columns: [
                 "host", "resolution_seconds", "start", "vm_key", "model_version", "energy_joules", "static_joules", "dynamic_joules",
-                "carbon_grams", "running_seconds", "cpu_seconds", "reconstructed_joules",
+                "carbon_grams", "running_seconds", "cpu_seconds", "reconstructed_joules", "embodied_grams", "attributed_joules",
             ],
             key: 5, rows: rows, connection
         )

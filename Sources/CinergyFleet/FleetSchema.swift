@@ -48,6 +48,8 @@ enum FleetSchema {
                 cpu_seconds DOUBLE PRECISION NOT NULL,
                 running_seconds DOUBLE PRECISION NOT NULL,
                 reconstructed_joules DOUBLE PRECISION NOT NULL,
+                embodied_grams DOUBLE PRECISION,
+                attributed_joules DOUBLE PRECISION,
                 PRIMARY KEY (host, vm_key)
             )
             """,
@@ -75,6 +77,8 @@ enum FleetSchema {
                 running_seconds DOUBLE PRECISION NOT NULL,
                 cpu_seconds DOUBLE PRECISION,
                 reconstructed_joules DOUBLE PRECISION NOT NULL,
+                embodied_grams DOUBLE PRECISION,
+                attributed_joules DOUBLE PRECISION,
                 PRIMARY KEY (host, resolution_seconds, start, vm_key, model_version)
             )
             """,
@@ -98,7 +102,8 @@ enum FleetSchema {
                    sum(b.energy_joules) AS energy_joules, sum(b.static_joules) AS static_joules,
                    sum(b.dynamic_joules) AS dynamic_joules, sum(b.carbon_grams) AS carbon_grams,
                    sum(b.running_seconds) AS running_seconds, sum(b.cpu_seconds) AS cpu_seconds,
-                   sum(b.reconstructed_joules) AS reconstructed_joules
+                   sum(b.reconstructed_joules) AS reconstructed_joules, sum(b.embodied_grams) AS embodied_grams,
+                   sum(b.attributed_joules) AS attributed_joules
             FROM cinergy_bucket AS b
             WHERE b.resolution_seconds = 3600
             GROUP BY 1, 2
@@ -109,7 +114,8 @@ enum FleetSchema {
                    sum(m.energy_joules) AS energy_joules, sum(m.static_joules) AS static_joules,
                    sum(m.dynamic_joules) AS dynamic_joules, sum(m.carbon_grams) AS carbon_grams,
                    sum(m.running_seconds) AS running_seconds, sum(m.cpu_seconds) AS cpu_seconds,
-                   sum(m.reconstructed_joules) AS reconstructed_joules
+                   sum(m.reconstructed_joules) AS reconstructed_joules, sum(m.embodied_grams) AS embodied_grams,
+                   sum(m.attributed_joules) AS attributed_joules
             FROM cinergy_vm_month AS m LEFT JOIN cinergy_fleet_vm AS v ON v.vm = m.vm
             GROUP BY m.month, v.project_id
             """,

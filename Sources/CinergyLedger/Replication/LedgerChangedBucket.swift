@@ -20,12 +20,18 @@ public struct LedgerChangedBucket: Sendable, Equatable {
     public var staticJoules: Double?
     public var dynamicJoules: Double?
     public var cpuSeconds: Double?
+    /// The share of the server's embodied emissions (g CO2eq) and of the host meter's measured
+    /// energy (J), ledger v3; nil where they were not accounted.
+    public var embodiedGrams: Double?
+    public var attributedJoules: Double?
 
     public init(
         sequence: Int64, resolution: BucketResolution, start: Int64, vmID: Int64, vmKey: String, modelVersionID: Int64,
         energyJoules: Double, carbonGrams: Double, runningSeconds: Double, reconstructedJoules: Double, staticJoules: Double?,
-        dynamicJoules: Double?, cpuSeconds: Double?
+        dynamicJoules: Double?, cpuSeconds: Double?, embodiedGrams: Double? = nil, attributedJoules: Double? = nil
     ) {
+        self.embodiedGrams = embodiedGrams
+        self.attributedJoules = attributedJoules
         self.sequence = sequence
         self.resolution = resolution
         self.start = start

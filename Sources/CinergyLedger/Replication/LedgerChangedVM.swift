@@ -15,7 +15,8 @@ public struct LedgerChangedVM: Sendable, Equatable {
     public var firstSeenUnixSeconds: Double
     public var lastSeenUnixSeconds: Double
     /// The VM's totals: energy (J, with its static, dynamic and reconstructed parts), carbon (g),
-    /// CPU time (s) and running time (s).
+    /// CPU time (s) and running time (s); with ledger v3's embodied grams and attributed joules
+    /// (nil where they were not accounted).
     public var totals: BucketAmount
 
     public init(
