@@ -147,6 +147,7 @@ let package = Package(
             dependencies: [
                 "CinergyAgent",
                 "CinergyCalibration",
+                "CinergyLedger",
                 "CinergyMeter",
                 "CinergyCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -11,7 +11,7 @@ struct Cinergy: AsyncParsableCommand {
         abstract: "Serve the isolated power and carbon emissions of this host's QEMU/KVM VMs over HTTP.",
         discussion: Serve.discussion,
         version: cinergyVersion,
-        subcommands: [Serve.self, CalibrateCommand.self, Variables.self],
+        subcommands: [Serve.self, CalibrateCommand.self, ReportCommand.self, Variables.self],
         defaultSubcommand: Serve.self
     )
 }

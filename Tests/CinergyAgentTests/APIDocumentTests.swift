@@ -39,14 +39,17 @@ struct APIDocumentTests {
     }
 
     /// Checks `value` (from `JSONSerialization`) against `schema`: objects have only the
-    /// schema's properties (through `$ref` and `allOf`) and all its required ones; arrays, their
-    /// items. Types are the end-to-end suite's business (it validates real responses).
+    /// schema's properties (through `$ref` and `allOf`), or any where it gives `additionalProperties`
+    /// a schema (a map such as a model version's parameters), and all its required ones; arrays,
+    /// their items. Types are the end-to-end suite's business (it validates real responses).
     static func check(_ value: Any, against schema: Node, at path: String, in document: Node) throws -> [String] {
         let schema = try resolve(schema, in: document)
         var properties: [String: Node] = [:]
         var required: [String] = []
+        var additional: Node?
         func collect(_ part: Node) throws {
             let part = try resolve(part, in: document)
+            if let schema = part["additionalProperties"] as? Node { additional = schema }
             for (key, property) in part["properties"] as? Node ?? [:] {
                 properties[key] = try #require(property as? Node, "\(path): property \(key) is not a schema")
             }
@@ -58,7 +61,7 @@ struct APIDocumentTests {
         if let object = value as? [String: Any] {
             for missing in required where object[missing] == nil { problems.append("\(path): required \(missing) is not written") }
             for (key, field) in object.sorted(by: { $0.key < $1.key }) {
-                guard let property = properties[key] else {
+                guard let property = properties[key] ?? additional else {
                     problems.append("\(path).\(key) is written but not in the document")
                     continue
                 }

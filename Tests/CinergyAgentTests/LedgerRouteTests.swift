@@ -116,7 +116,9 @@ struct LedgerRouteTests {
             let (status, csv) = try await Self.get(ledger, "/report?\(period)&format=csv")
             #expect(status == .ok)
             let lines = csv.split(separator: "\r\n")
-            #expect(lines.first == "vm,uuid,project_id,project_name,vm_count,energy_joules,energy_kwh,carbon_grams,hours_running,mean_power_watts")
+            // The full header is checked in LedgerPeriodRouteTests.
+            #expect(lines.first.map(String.init) == ReportDocument.csvColumns.joined(separator: ","))
+            #expect(lines.first?.hasPrefix("vm,uuid,project_id,project_name,vm_count,energy_joules,energy_kwh,") == true)
             #expect(lines.count == 4)
             #expect(lines.contains { $0.hasPrefix("a,u-a,x,p-x,1,7200.0,0.002,") })
             #expect(try await Self.get(ledger, "/report?by=host").status == .badRequest)

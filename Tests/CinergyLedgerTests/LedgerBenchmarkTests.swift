@@ -108,27 +108,20 @@ struct LedgerBenchmarkTests {
         let from = Self.end - 30 * Self.day
         var rows = 0
         let report30 = try Self.median(11) {
-            rows = try store.queue.read { db in
-                try LedgerStore.amounts(fromUnixSeconds: from, toUnixSeconds: Self.end, resolution: .hour, in: db).count
-            }
+            rows = try store.reportNow(period: LedgerPeriod(fromUnixSeconds: from, toUnixSeconds: Self.end), by: .vm).rows.count
         }
         #expect(rows == 100)
         let report24 = try Self.median(11) {
-            _ = try store.queue.read { db in
-                try LedgerStore.amounts(fromUnixSeconds: Self.end - Self.day, toUnixSeconds: Self.end, resolution: .minute, in: db)
-            }
+            _ = try store.reportNow(period: LedgerPeriod(fromUnixSeconds: Self.end - Self.day, toUnixSeconds: Self.end), by: .vm)
         }
+        let vm = try #require(try store.allVMsNow().first { $0.id == 1 })
         let series30 = try Self.median(11) {
-            _ = try store.queue.read { db in
-                try LedgerStore.series(vmID: 1, fromUnixSeconds: from, toUnixSeconds: Self.end, stepSeconds: 86400, resolution: .hour, in: db)
-            }
+            _ = try store.seriesNow(vm: vm, period: LedgerPeriod(fromUnixSeconds: from, toUnixSeconds: Self.end), stepSeconds: 86400).get()
         }
         let series24 = try Self.median(11) {
-            _ = try store.queue.read { db in
-                try LedgerStore.series(
-                    vmID: 1, fromUnixSeconds: Self.end - Self.day, toUnixSeconds: Self.end, stepSeconds: 60, resolution: .minute, in: db
-                )
-            }
+            _ = try store.seriesNow(
+                vm: vm, period: LedgerPeriod(fromUnixSeconds: Self.end - Self.day, toUnixSeconds: Self.end), stepSeconds: 60
+            ).get()
         }
         print(
             String(

@@ -48,16 +48,14 @@ struct LedgerStoreTests {
         let totals = try store.totals()
         #expect(totals["u-a"]?.joules == 310)
         // The buckets add up to the counters' increase: 310 J over the 310 s.
-        let amounts = try store.queue.read { db in
-            try LedgerStore.amounts(fromUnixSeconds: Self.start, toUnixSeconds: clock.now + 60, resolution: .minute, in: db)
-        }
-        #expect(abs((amounts.first?.amount.energyJoules ?? 0) - 310) < 1e-6)
-        let hours = try store.queue.read { db in
-            try LedgerStore.series(
-                vmID: amounts.first!.vm.id, fromUnixSeconds: Self.start, toUnixSeconds: Self.start + 3600, stepSeconds: 3600,
-                resolution: .hour, in: db
-            )
-        }
+        let report = try store.reportNow(
+            period: LedgerPeriod(fromUnixSeconds: Self.start, toUnixSeconds: clock.now + 60), by: .vm
+        )
+        #expect(abs((report.rows.first?.amount.energyJoules ?? 0) - 310) < 1e-6)
+        let vm = try #require(try store.allVMsNow().first)
+        let hours = try store.seriesNow(
+            vm: vm, period: LedgerPeriod(fromUnixSeconds: Self.start, toUnixSeconds: Self.start + 3600), stepSeconds: 3600
+        ).get().points.map(\.amount)
         #expect(hours.count == 1)
         #expect(abs(hours[0].energyJoules - 310) < 1e-6)
         #expect(hours[0].runningSeconds <= 3600)

@@ -35,6 +35,17 @@ struct PeriodPlanTests {
         // Place unknown (alone, or between two counted minutes): the time share of the minute.
         #expect(PeriodPlan.share(ofMinuteAt: minute, countedSeconds: 30, previousCounted: false, nextCounted: false, in: span) == 20.0 / 60)
         #expect(PeriodPlan.share(ofMinuteAt: minute, countedSeconds: 30, previousCounted: true, nextCounted: true, in: span) == 20.0 / 60)
+        // A VM whose whole life, 00:00:38 to 00:00:43.5, is inside the minute: placed there by
+        // when it was ever counted, not spread over the minute.
+        let life = LedgerPeriod(fromUnixSeconds: Self.hour + 38, toUnixSeconds: Self.hour + 43.5)
+        #expect(PeriodPlan.share(ofMinuteAt: minute, countedSeconds: 5.5, previousCounted: false, nextCounted: false, in: span, active: life) == 1)
+        #expect(
+            PeriodPlan.share(ofMinuteAt: minute, countedSeconds: 5.5, previousCounted: false, nextCounted: false, in: Self.period(0, 40), active: life)
+                == 2 / 5.5
+        )
+        // A life wider than the minute leaves it whole.
+        let long = LedgerPeriod(fromUnixSeconds: Self.hour - 600, toUnixSeconds: Self.hour + 600)
+        #expect(PeriodPlan.share(ofMinuteAt: minute, countedSeconds: 30, previousCounted: false, nextCounted: false, in: span, active: long) == 20.0 / 60)
         #expect(PeriodPlan.contains(minuteAt: minute + 60, in: Self.period(60, 120)))
         #expect(!PeriodPlan.contains(minuteAt: minute, in: span))
     }

@@ -89,13 +89,22 @@ public struct PeriodPlan: Sendable, Equatable {
     /// one after has (it started here), that part is the end of the minute; the other way round
     /// (it stopped here, or this is the minute the agent is in), the beginning. So a VM at constant
     /// power that starts or stops in an edge minute is summed exactly too.
+    ///
+    /// `active` is when the VM was ever counted (the ledger's first and last seen: its counted time
+    /// lies within): the minute is first narrowed to it, so a VM whose whole life falls inside the
+    /// cut minute (no neighbour to tell) is placed there rather than spread over the minute.
     static func share(
-        ofMinuteAt start: Int64, countedSeconds: Double, previousCounted: Bool, nextCounted: Bool, in span: LedgerPeriod
+        ofMinuteAt start: Int64, countedSeconds: Double, previousCounted: Bool, nextCounted: Bool, in span: LedgerPeriod,
+        active: LedgerPeriod? = nil
     ) -> Double {
         let bucketStart = Double(start)
         var from = bucketStart
         var to = bucketStart + 60
-        if countedSeconds > 0 && countedSeconds < 60 - 1e-6 {
+        if let active, max(from, active.fromUnixSeconds) < min(to, active.toUnixSeconds) {
+            from = max(from, active.fromUnixSeconds)
+            to = min(to, active.toUnixSeconds)
+        }
+        if countedSeconds > 0 && countedSeconds < to - from - 1e-6 {
             if !previousCounted && nextCounted {
                 from = to - countedSeconds
             } else if previousCounted && !nextCounted {

@@ -1,5 +1,5 @@
 import CinergyCore
-public import GRDB
+import GRDB
 public import SystemPackage
 
 /// The ledger's SQLite database (WAL mode) through one GRDB `DatabaseQueue`.
@@ -10,7 +10,15 @@ public import SystemPackage
 public final class LedgerStore: Sendable {
     /// The database file.
     public let path: FilePath
-    let queue: DatabaseQueue
+    /// A pool (one writer, readers beside it: a report never waits for a flush, nor a flush for
+    /// a report), or a read-only queue (``init(readingOnly:)``).
+    let queue: any DatabaseWriter
+
+    /// A store on a queue already open (``init(readingOnly:)``).
+    init(path: FilePath, queue: any DatabaseWriter) {
+        self.path = path
+        self.queue = queue
+    }
 
     /// How much of the file ``init(path:check:)`` checks before using it.
     public enum IntegrityCheck: Sendable {
@@ -31,15 +39,17 @@ public final class LedgerStore: Sendable {
         // Another process holding a write lock: wait a little, then report it (the lock file
         // normally keeps a second agent away before it gets here).
         configuration.busyMode = .timeout(2)
+        // 1 MiB of page cache at most per connection (the default is 2 MiB).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1024") }
+        // Readers are opened when a report runs; two at most.
+        configuration.maximumReaderCount = 2
         do {
-            let queue = try DatabaseQueue(path: path.string, configuration: configuration)
-            try queue.inDatabase { db in
+            let queue = try DatabasePool(path: path.string, configuration: configuration)
+            try queue.writeWithoutTransaction { db in
                 switch check {
                 case .full: try Self.quickCheck(db)
                 case .header: _ = try Int.fetchOne(db, sql: "PRAGMA schema_version")
                 }
-                // 1 MiB of page cache at most (the default is 2 MiB per connection).
-                try db.execute(sql: "PRAGMA cache_size = -1024")
             }
             try LedgerSchema.migrator.migrate(queue)
             self.queue = queue
@@ -398,14 +408,7 @@ public final class LedgerStore: Sendable {
 
     // MARK: Reading
 
-    /// Runs `body` on GRDB's queue, for HTTP handlers.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(LedgerError) -> T {
-        do {
-            return try await queue.read(body)
-        } catch {
-            throw Self.ledgerError(error, path: path)
-        }
-    }
+    // (The named queries are in `LedgerStore+Queries.swift`: GRDB's `Database` never leaves this module.)
 
     /// The database file's size plus its WAL's, in bytes (`PRAGMA page_count × page_size`).
     public func sizeBytes() throws(LedgerError) -> Int64 {

@@ -12,4 +12,9 @@ public struct LedgerVM: Sendable, Equatable {
     /// Cumulative counters as of the last flush.
     public var energyJoules: Double
     public var carbonGrams: Double
+
+    /// When the VM was ever counted, [first seen, last seen]: all its counted time lies within.
+    var active: LedgerPeriod {
+        LedgerPeriod(fromUnixSeconds: firstSeenUnixSeconds, toUnixSeconds: lastSeenUnixSeconds)
+    }
 }

@@ -59,5 +59,18 @@ struct SQLiteBinder {
         }
     }
 
+    /// Steps the statement to its end, handing each row to `body` (read it with `sqlite3_column_*`).
+    func rows(_ db: Database, _ body: (SQLiteStatement) throws -> Void) throws {
+        defer { sqlite3_reset(statement) }
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            try body(statement)
+        }
+    }
+
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 }

@@ -2,8 +2,9 @@ import CinergyCore
 import CinergyLedger
 import Hummingbird
 
-/// `GET /energy?vm=&from=&to=&step=`: one VM's energy, carbon, running time and mean power over a
-/// period from the ledger, with the series by step.
+/// `GET /energy?vm=&from=&to=&step=&format=json|csv`: one VM's energy (static, dynamic,
+/// reconstructed), carbon, time counted, CPU time and mean power over exactly a period, from the
+/// ledger, with the series by step and the model versions used.
 struct EnergyRoutes<Context: RequestContext>: Sendable {
     let ledger: Ledger?
 
@@ -16,25 +17,16 @@ struct EnergyRoutes<Context: RequestContext>: Sendable {
         guard let key = try LedgerQuery.single("vm", in: query) else {
             throw APIError(.badRequest, "missing query parameter 'vm' (a VM name or UUID)")
         }
-        let (from, to) = try LedgerQuery.period(query, nowUnixSeconds: SystemClock.unixSeconds())
+        let period = try LedgerQuery.period(query, nowUnixSeconds: SystemClock.unixSeconds())
         let step = try LedgerQuery.step(query)
-        // Hour buckets for whole hours, minute buckets (kept for the recent window) otherwise.
-        let resolution: BucketResolution = step % 3600 == 0 ? .hour : .minute
-        let start = LedgerStore.alignedStart(from, resolution)
-        let points = (Int64(to.rounded(.up)) - start + step - 1) / step
-        guard points <= LedgerQuery.maxPoints else {
-            throw APIError(.badRequest, "the period and step give \(points) points; at most \(LedgerQuery.maxPoints) are served: widen 'step'")
-        }
+        let format = try LedgerQuery.format(query)
         let store = try LedgerQuery.store(of: ledger)
-        let result = try await store.query { db -> ([LedgerVM], [BucketAmount]) in
-            let vms = try LedgerStore.vms(matching: key, in: db)
-            guard vms.count == 1 else { return (vms, []) }
-            let series = try LedgerStore.series(
-                vmID: vms[0].id, fromUnixSeconds: from, toUnixSeconds: to, stepSeconds: step, resolution: resolution, in: db
-            )
-            return (vms, series)
+        let vms: [LedgerVM]
+        do {
+            vms = try await store.vms(matching: key)
+        } catch {
+            throw LedgerQuery.unavailable(error)
         }
-        let (vms, series) = result
         guard let vm = vms.first else {
             throw APIError(.notFound, "the ledger has no VM '\(key)' (give a name or UUID the agent has seen)")
         }
@@ -43,37 +35,31 @@ struct EnergyRoutes<Context: RequestContext>: Sendable {
             let uuids = vms.map { $0.uuid ?? $0.key }.joined(separator: ", ")
             throw APIError(.conflict, "\(vms.count) VMs in the ledger are named '\(key)'; ask for one by UUID: \(uuids)")
         }
-        var total = BucketAmount()
-        for point in series { total += point }
-        var json = JSONWriter()
-        json.object { json in
-            json.field("vm", vm.name)
-            json.field("uuid", vm.uuid)
-            json.field("from", RFC3339.format(unixSeconds: from))
-            json.field("to", RFC3339.format(unixSeconds: to))
-            json.field("step_seconds", Int(step))
-            json.field("resolution_seconds", Int(resolution.rawValue))
-            Self.amountFields(total, into: &json)
-            json.key("series")
-            json.array { json in
-                for (index, point) in series.enumerated() {
-                    json.object { json in
-                        let pointStart = start + Int64(index) * step
-                        json.field("start", RFC3339.format(unixSeconds: Double(pointStart)))
-                        json.field("end", RFC3339.format(unixSeconds: Double(pointStart + step)))
-                        Self.amountFields(point, into: &json)
-                    }
-                }
-            }
+        let result: Result<LedgerSeries, SeriesPlan.Failure>
+        do {
+            result = try await store.series(vm: vm, period: period, stepSeconds: step, maxPoints: Int64(LedgerQuery.maxPoints))
+        } catch {
+            throw LedgerQuery.unavailable(error)
         }
-        return JSONResponse.make(json.text)
+        switch result {
+        case .success(let series):
+            return LedgerQuery.response(EnergyDocument.text(series, format: format), format: format, filename: "cinergy-energy.csv")
+        case .failure(.tooManyPoints(let count, let limit)):
+            throw APIError(.badRequest, "the period and step give \(count) points; at most \(limit) are served: widen 'step'")
+        case .failure(.minutesNotKept(let keptFrom)):
+            let retention = ledger?.configuration.minuteRetentionHours ?? 0
+            let oldest = keptFrom.isFinite ? " (the oldest whole hour of them starts at \(RFC3339.format(unixSeconds: keptFrom)))" : " (none is left)"
+            throw APIError(
+                .badRequest,
+                "a step of \(step / 60) minutes reads minute buckets, which the ledger keeps for LEDGER_MINUTE_RETENTION_HOURS=\(retention.formatted) h\(oldest); ask for a later 'from', or a step of whole hours"
+            )
+        }
     }
+}
 
-    static func amountFields(_ amount: BucketAmount, into json: inout JSONWriter) {
-        json.field("energy_joules", amount.energyJoules)
-        json.field("energy_kwh", amount.energyJoules / 3.6e6)
-        json.field("carbon_grams", amount.carbonGrams)
-        json.field("running_seconds", amount.runningSeconds)
-        json.field("mean_power_watts", LedgerQuery.meanWatts(amount))
+extension Double {
+    /// `48` rather than `48.0`.
+    fileprivate var formatted: String {
+        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : description
     }
 }

@@ -1,6 +1,5 @@
 import CinergyCore
 import CinergyLedger
-import GRDB
 import Hummingbird
 
 /// The query parameters `/energy` and `/report` share: a period and the ledger to read it from.
@@ -19,7 +18,7 @@ enum LedgerQuery {
 
     /// `from` and `to` (RFC 3339), by default the 24 hours to now; 400 for a bad time or `from`
     /// after `to`.
-    static func period(_ query: QueryParameters, nowUnixSeconds: Double) throws(APIError) -> (from: Double, to: Double) {
+    static func period(_ query: QueryParameters, nowUnixSeconds: Double) throws(APIError) -> LedgerPeriod {
         func time(_ name: String) throws(APIError) -> Double? {
             guard let text = try single(name, in: query) else { return nil }
             guard let value = RFC3339.parse(text), value.isFinite else {
@@ -32,7 +31,30 @@ enum LedgerQuery {
         guard from <= to else {
             throw APIError(.badRequest, "'from' (\(RFC3339.format(unixSeconds: from))) is after 'to' (\(RFC3339.format(unixSeconds: to)))")
         }
-        return (from, to)
+        return LedgerPeriod(fromUnixSeconds: from, toUnixSeconds: to)
+    }
+
+    /// `format`: json (the default) or csv; 400 otherwise.
+    static func format(_ query: QueryParameters) throws(APIError) -> ReportFormat {
+        let text = try single("format", in: query) ?? "json"
+        guard let format = ReportFormat(rawValue: text) else {
+            throw APIError(.badRequest, "query parameter 'format' must be json or csv: '\(text)'")
+        }
+        return format
+    }
+
+    /// A document in `format` as a response (CSV as an attachment named `filename`).
+    static func response(_ text: String, format: ReportFormat, filename: String) -> Response {
+        switch format {
+        case .json:
+            return JSONResponse.make(text)
+        case .csv:
+            return Response(
+                status: .ok,
+                headers: [.contentType: format.contentType, .contentDisposition: "attachment; filename=\"\(filename)\""],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+            )
+        }
     }
 
     /// A step of 1 to 9999 minutes, hours or days: `15m`, `1h`, `1d` (the document's pattern
@@ -60,19 +82,8 @@ enum LedgerQuery {
         return store
     }
 
-    /// Mean power over `amount`'s running time, nil when it did not run.
-    static func meanWatts(_ amount: BucketAmount) -> Double? {
-        amount.runningSeconds > 0 ? amount.energyJoules / amount.runningSeconds : nil
-    }
-}
-
-extension LedgerStore {
-    /// `read(_:)` for a route: a database that fails is a 503 saying why.
-    func query<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(APIError) -> T {
-        do {
-            return try await read(body)
-        } catch {
-            throw APIError(.serviceUnavailable, "the ledger cannot be read: \(error)")
-        }
+    /// A ledger that cannot be read: a 503 saying why.
+    static func unavailable(_ error: LedgerError) -> APIError {
+        APIError(.serviceUnavailable, "the ledger cannot be read: \(error)")
     }
 }
