@@ -19,7 +19,7 @@ BUILD_PACKAGES := libvirt-dev libsqlite3-dev
 # (`systemctl disable --now prometheus prometheus-node-exporter` if you do not want it). man-db for
 # the package test's `man -w cinergy`.
 TEST_PACKAGES := qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients curl procps \
-	openssl python3 python3-venv chromium util-linux stress-ng prometheus man-db cpio
+	openssl python3 python3-venv chromium util-linux stress-ng prometheus man-db cpio postgresql
 # Python tools of the test suite (from PyPI), in a virtual environment under .build.
 VENV := .build/venv
 PYTHON_TOOLS := schemathesis==4.32.5 openapi-schema-validator==0.9.0 rfc3339-validator pyyaml
@@ -99,6 +99,10 @@ check:
 # so the package is built first (`deb`).
 test: libvirtd venv build-tests deb
 	@trap 'scripts/e2e-cleanup cinergy-e2e-' EXIT
+	# A throw-away PostgreSQL on a loopback port for the fleet's tests, removed however the run ends.
+	postgres_dir=$$(scripts/postgres start)
+	trap 'scripts/postgres destroy "$$postgres_dir"; scripts/e2e-cleanup cinergy-e2e-' EXIT
+	set -a; . "$$postgres_dir/env"; set +a
 	# One test at a time: the end-to-end tests share the machine's libvirtd, which one of them kills.
 	CINERGY_BINARY="$$(swift build --show-bin-path)/cinergy" CINERGY_VENV="$$PWD/$(VENV)" \
 	  CINERGY_DEB="$$PWD/$(DEB_DIR)/cinergy_$$(tr -d '[:space:]' < VERSION)_$$(dpkg --print-architecture).deb" \

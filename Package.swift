@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // SHA-256 of the emission factor file, recorded in the ledger's model versions.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // The fleet's central database (issue 20): each host's ledger replicated to PostgreSQL.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // libvirt's C API (headers from libvirt-dev), loaded with dlopen when a libvirt URI is
@@ -88,12 +90,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fleet's central database (issue 20): the ledger's changes replicated to PostgreSQL
+        // by idempotent upserts, the central schema and its migrations, the replication's state.
+        .target(
+            name: "CinergyFleet",
+            dependencies: [
+                "CinergyCore",
+                "CinergyLedger",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration loading, the HTTP routes and the wiring of services.
         .target(
             name: "CinergyAgent",
             dependencies: [
                 "CinergyCore",
                 "CinergyLedger",
+                "CinergyFleet",
                 "CinergyLibvirt",
                 "CinergyMeter",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -173,9 +189,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CinergyFleetTests",
+            dependencies: [
+                "CinergyFleet",
+                "CinergyLedger",
+                "CinergyCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CinergyAgentTests",
             dependencies: [
                 "CinergyAgent",
+                "CinergyFleet",
                 "CinergyCore",
                 "CinergyLedger",
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -1,4 +1,5 @@
 public import CinergyCore
+public import CinergyFleet
 import CinergyLibvirt
 public import CinergyLedger
 public import CinergyMeter
@@ -17,7 +18,8 @@ public func buildRouter(
     startedAtUnixSeconds: Double = SystemClock.unixSeconds(),
     ledger: Ledger? = nil,
     emissionFactors: (any EmissionFactorSchedule)? = nil,
-    guestChannels: GuestChannels? = nil
+    guestChannels: GuestChannels? = nil,
+    fleet: FleetReplicator? = nil
 ) -> Router<BasicRequestContext> {
     let hostMonitor = hostMonitor ?? configuration.hostPowerMonitor()
     let requests = RequestCounter()
@@ -36,7 +38,7 @@ public func buildRouter(
     endpoints += HistoryRoutes(registry: registry, powerModel: configuration.powerModel).endpoints
     endpoints += MetricsRoutes(
         registry: registry, configuration: configuration, requests: requests, hostMonitor: hostMonitor,
-        emissionFactors: emissionFactors, ledger: ledger, guestChannels: guestChannels
+        emissionFactors: emissionFactors, ledger: ledger, guestChannels: guestChannels, fleet: fleet
     )
     .endpoints
     endpoints += HostRoutes(
@@ -50,7 +52,8 @@ public func buildRouter(
         sampleIntervalSeconds: configuration.sampleIntervalSeconds,
         startedAtUnixSeconds: startedAtUnixSeconds,
         hostMonitor: configuration.hostMeterConfigured ? hostMonitor : nil,
-        ledger: ledger
+        ledger: ledger,
+        fleet: fleet
     ).endpoints
     let routes = endpoints.allowedMethods()
     // HEAD wherever GET is: the GET response's status and headers, no body.
@@ -143,6 +146,13 @@ public func buildApplication(
             )
         )
     }
+    // The ledger replicated to the fleet's database (issue 20), off the sampling and HTTP paths.
+    var fleet: FleetReplicator?
+    if let fleetConfiguration = configuration.fleetConfiguration, let ledger {
+        let replicator = FleetReplicator(configuration: fleetConfiguration, ledgerPath: { ledger.store?.path }, logger: logger)
+        fleet = replicator
+        services.append(FleetReplicationService(replicator: replicator))
+    }
     // Idle connections are closed after 30 s; request heads are limited to 32 KiB (a header field
     // to 16 KiB, 100 fields), answered with 431 beyond.
     let http1 = HTTP1Channel.Configuration(
@@ -160,7 +170,7 @@ public func buildApplication(
     return Application(
         router: buildRouter(
             configuration: configuration, registry: registry, hostMonitor: hostMonitor, ledger: ledger, emissionFactors: emissionFactors,
-            guestChannels: guestChannels
+            guestChannels: guestChannels, fleet: fleet
         ),
         server: server,
         configuration: .init(

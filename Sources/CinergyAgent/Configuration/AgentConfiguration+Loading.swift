@@ -1,4 +1,5 @@
 public import CinergyCore
+import CinergyFleet
 import Configuration
 
 extension AgentConfiguration {
@@ -100,7 +101,9 @@ extension AgentConfiguration {
                 }
             }
             if !variable.assign(text, context, &configuration) {
-                errors.append(.invalid(variable: variable.name, value: text, rule: variable.rule))
+                // A password written into the fleet's URL is not echoed (the error goes to the log).
+                let shown = variable.name == ConfigurationVariable.fleetDatabaseURL.name ? FleetDatabaseURL.redacted(text) : text
+                errors.append(.invalid(variable: variable.name, value: shown, rule: variable.rule))
             }
         }
         // A variable whose own value was refused is not reported again by a check of several.

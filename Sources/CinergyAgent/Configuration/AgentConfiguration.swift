@@ -1,4 +1,5 @@
 public import CinergyCore
+public import CinergyFleet
 public import CinergyMeter
 public import HummingbirdTLS
 public import Logging
@@ -80,6 +81,12 @@ public struct AgentConfiguration: Sendable {
     public var sustainabilityDatacenter: String?
     /// The SCS-0414 provider gauges' `component` label (`SUSTAINABILITY_COMPONENT`).
     public var sustainabilityComponent: String?
+    /// The fleet's central database, nil when the ledger is not replicated (`FLEET_DATABASE_URL`).
+    public var fleetDatabaseURL: FleetDatabaseURL?
+    /// Its password, read from `FLEET_DATABASE_PASSWORD_FILE`; nil sends none.
+    public var fleetDatabasePassword: FleetPassword?
+    /// This host's name in the fleet's database (`FLEET_HOST_IDENTITY`).
+    public var fleetHostIdentity: String = ""
 
     /// Fields as the table's parsers fill them in.
     init() {}

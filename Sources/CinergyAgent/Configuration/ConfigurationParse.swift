@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyFleet
 import HummingbirdTLS
 import SystemPackage
 
@@ -93,5 +94,27 @@ enum ConfigurationParse {
     /// The private key of a PEM file.
     static func privateKey(inFile path: String) -> NIOSSLPrivateKey? {
         try? NIOSSLPrivateKey(file: path, format: .pem)
+    }
+
+    /// The password on the first line of the regular file at `path` (1 to 1024 characters, the
+    /// line's end and surrounding white space ignored).
+    static func fleetPassword(inFile path: String) -> FleetPassword? {
+        guard case .success(let contents?) = EnvFile.read(path, required: true) else { return nil }
+        let line = trimmed(contents.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        guard (1...1024).contains(line.count) else { return nil }
+        return FleetPassword(line)
+    }
+
+    /// Whether this process may read the file at `path`.
+    static func isReadable(_ path: String) -> Bool {
+        access(path, R_OK) == 0
+    }
+
+    /// The host's name (`gethostname`), `localhost` when it has none.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : name
     }
 }

@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyFleet
 import CinergyMeter
 import Logging
 import SystemPackage
@@ -19,6 +20,8 @@ extension ConfigurationVariable {
         .staticShare, .serverEmbodiedEmissions, .serverLifetime, .sustainabilityDatacenter, .sustainabilityComponent,
         // The guest channel (issue 21).
         .guestChannel, .guestChannelHotplug,
+        // The fleet's central database (issue 20).
+        .fleetDatabaseURL, .fleetDatabasePasswordFile, .fleetHostIdentity,
     ]
 
     /// Checks that involve several variables, run once each variable has been parsed.
@@ -52,6 +55,12 @@ extension ConfigurationVariable {
                     variable: guestChannelHotplug.name, value: "true",
                     rule: "must be false when \(libvirtURI.name) is none (hot-plug goes through libvirt)")
                 : nil
+        },
+        { configuration in
+            guard let url = configuration.fleetDatabaseURL, configuration.stateDirectory == nil else { return nil }
+            return .invalid(
+                variable: fleetDatabaseURL.name, value: "\(url)",
+                rule: "must be none when \(stateDirectory.name) is none (the ledger is what is replicated)")
         },
         { configuration in
             configuration.tlsPrivateKey != nil && configuration.tlsCertificateChain == nil
@@ -409,5 +418,37 @@ extension ConfigurationVariable {
         default: .unset(description: "none: the label is empty")
     ) { text, _ -> String?? in
         ConfigurationParse.isLabelValue(text) ? .some(text) : nil
+    }
+
+    public static let fleetDatabaseURL = ConfigurationVariable(
+        "FLEET_DATABASE_URL", \.fleetDatabaseURL,
+        summary:
+            "The fleet's central PostgreSQL, which the ledger is replicated to (docs/FLEET.md); `sslmode` as libpq's: `verify-full` checks the server's certificate and name against `sslrootcert` (else the system's roots), `verify-ca` the certificate only, `require` encrypts without checking, `prefer` (the default) encrypts when the server offers it",
+        rule:
+            "must be none, or postgres://USER@HOST[:PORT]/DATABASE without a password (FLEET_DATABASE_PASSWORD_FILE holds it), optionally with ?sslmode= one of disable, prefer, require, verify-ca, verify-full and &sslrootcert= the absolute path of a readable PEM file",
+        default: .unset(description: "none: no replication")
+    ) { text, _ -> FleetDatabaseURL?? in
+        if text.lowercased() == "none" { return .some(nil) }
+        guard case .success(let url) = FleetDatabaseURL.parse(text) else { return nil }
+        if let root = url.rootCertificateFile, !ConfigurationParse.isReadable(root) { return nil }
+        return .some(url)
+    }
+
+    public static let fleetDatabasePasswordFile = ConfigurationVariable(
+        "FLEET_DATABASE_PASSWORD_FILE", \.fleetDatabasePassword,
+        summary: "File holding the password of `FLEET_DATABASE_URL`'s user (its first line; never logged nor shown)",
+        rule: "must name a readable file whose first line is a password of 1 to 1024 characters",
+        default: .unset(description: "none: no password is sent (trust or certificate authentication)")
+    ) { path, _ -> FleetPassword?? in
+        ConfigurationParse.fleetPassword(inFile: path).map { .some($0) }
+    }
+
+    public static let fleetHostIdentity = ConfigurationVariable(
+        "FLEET_HOST_IDENTITY", \.fleetHostIdentity,
+        summary: "The name of this host's rows in the fleet's database: unique in the fleet, and kept when the host is renamed or reinstalled (a new name starts its rows anew)",
+        rule: "must be 1 to 255 printable characters",
+        default: .computed(description: "the host's name") { _ in ConfigurationParse.hostName() }
+    ) { text, _ in
+        (1...255).contains(text.count) && text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) ? text : nil
     }
 }

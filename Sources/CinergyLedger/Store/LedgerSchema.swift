@@ -14,6 +14,9 @@ import GRDB
 ///   the server's embodied emissions and of the host meter's measured energy (NULL: not accounted).
 /// - `ledger_state` (v2): one row, what the last flush knew of the host (boot id, `/proc/stat`
 ///   ticks), for the reconstruction of what happened while no agent wrote.
+/// - `change_seq` (v4) on `vm`, `model_version` and both bucket tables: the sequence number of the
+///   write that last changed the row, and `replication_state`: the counter those numbers come
+///   from and the replication's watermark (LedgerSchema+Replication.swift).
 enum LedgerSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -72,6 +75,9 @@ enum LedgerSchema {
                     ALTER TABLE hour_bucket ADD COLUMN attributed_joules REAL;
                     """
             )
+        }
+        migrator.registerMigration("v4") { db in
+            try migrateToV4(db)
         }
         return migrator
     }

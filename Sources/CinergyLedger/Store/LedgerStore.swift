@@ -172,7 +172,8 @@ public final class LedgerStore: Sendable {
     public func modelVersionID(parameters: String, unixSeconds: Double) throws(LedgerError) -> Int64 {
         do {
             return try queue.write { db in
-                try Self.modelVersionID(parameters: parameters, first: unixSeconds, last: unixSeconds, db: db)
+                try LedgerSchema.advanceChangeSequence(db)
+                return try Self.modelVersionID(parameters: parameters, first: unixSeconds, last: unixSeconds, db: db)
             }
         } catch {
             throw Self.ledgerError(error, path: path)
@@ -182,9 +183,10 @@ public final class LedgerStore: Sendable {
     private static func modelVersionID(parameters: String, first: Double, last: Double, db: Database) throws -> Int64 {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO model_version (parameters, first_used, last_used) VALUES (?, ?, ?)
+                INSERT INTO model_version (parameters, first_used, last_used, change_seq) VALUES (?, ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(parameters) DO UPDATE SET
-                    first_used = min(first_used, excluded.first_used), last_used = max(last_used, excluded.last_used)
+                    first_used = min(first_used, excluded.first_used), last_used = max(last_used, excluded.last_used),
+                    change_seq = excluded.change_seq
                 RETURNING id
                 """
         )
@@ -216,6 +218,7 @@ public final class LedgerStore: Sendable {
     ) throws(LedgerError) {
         do {
             try queue.write { db in
+                try LedgerSchema.advanceChangeSequence(db)
                 // Each model version once per flush: its id, first and last use in this batch.
                 var versions: [String: (first: Double, last: Double)] = [:]
                 for entry in batch.entries.values {
@@ -282,8 +285,8 @@ public final class LedgerStore: Sendable {
                                 nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams,
                                 static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules,
                                 checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix, embodied_grams,
-                                attributed_joules)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                attributed_joules, change_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(key) DO UPDATE SET
                     name = excluded.name, uuid = excluded.uuid,
                     nova_name = coalesce(excluded.nova_name, nova_name),
@@ -308,7 +311,8 @@ public final class LedgerStore: Sendable {
                     embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
                                           ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END,
                     attributed_joules = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_joules
-                                             ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END
+                                             ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END,
+                    change_seq = excluded.change_seq
                 RETURNING id
                 """)
             minute = try db.cachedStatement(sql: Self.bucketSQL("minute_bucket"))
@@ -318,8 +322,8 @@ public final class LedgerStore: Sendable {
         static func bucketSQL(_ table: String) -> String {
             """
                 INSERT INTO \(table) (start, vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, carbon_grams,
-                                      running_seconds, cpu_seconds, reconstructed_joules, embodied_grams, attributed_joules)
-                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, ?, ?)
+                                      running_seconds, cpu_seconds, reconstructed_joules, embodied_grams, attributed_joules, change_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(start, vm_id, model_version_id) DO UPDATE SET
                     energy_joules = energy_joules + excluded.energy_joules,
                     static_joules = static_joules + excluded.static_joules,
@@ -331,7 +335,8 @@ public final class LedgerStore: Sendable {
                     embodied_grams = CASE WHEN excluded.embodied_grams IS NULL THEN embodied_grams
                                           ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END,
                     attributed_joules = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_joules
-                                             ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END
+                                             ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END,
+                    change_seq = excluded.change_seq
                 """
         }
     }

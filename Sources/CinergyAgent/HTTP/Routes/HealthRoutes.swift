@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyFleet
 import CinergyLedger
 import CinergyMeter
 import Hummingbird
@@ -12,6 +13,8 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     var hostMonitor: HostPowerMonitor? = nil
     /// The ledger, whose state `/health` reports; nil reports it off.
     var ledger: Ledger? = nil
+    /// The replication to the fleet's database, whose state `/health` reports; nil reports it off.
+    var fleet: FleetReplicator? = nil
 
     var endpoints: [Endpoint<Context>] {
         [.get("/health") { _, _ in health() }]
@@ -72,6 +75,20 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                 json.field("last_flush_at", ledgerStatus?.lastFlushUnixSeconds.map { Timestamp.rfc3339(unixSeconds: $0) })
                 json.field("pending_vm_count", ledgerStatus?.pendingVMCount ?? 0)
                 json.field("moved_aside_path", ledgerStatus?.movedAsidePath)
+            }
+            // The replication to the fleet's database (issue 20).
+            let fleetStatus = fleet?.status()
+            json.key("fleet")
+            json.object { json in
+                json.field("state", fleetStatus?.state ?? "off")
+                json.field("detail", fleetStatus?.detail)
+                json.field("host_identity", fleetStatus?.hostIdentity)
+                json.field("database", fleetStatus?.database)
+                json.field("lag_seconds", fleetStatus?.lagSeconds)
+                json.field("pending_rows", fleetStatus?.pendingRows)
+                json.field("last_replicated_at", fleetStatus?.lastReplicatedUnixSeconds.map { Timestamp.rfc3339(unixSeconds: $0) })
+                json.field("rows_sent", fleetStatus?.rowsSent ?? 0)
+                json.field("schema_version", fleetStatus?.schemaVersion)
             }
         }
         return JSONResponse.make(json.text)

@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyFleet
 import CinergyLedger
 import CinergyMeter
 import Hummingbird
@@ -21,6 +22,8 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
     var ledger: Ledger? = nil
     /// The guest channels, whose counters the `cinergy_guest_channel_*` series give (issue 21); nil: off.
     var guestChannels: GuestChannels? = nil
+    /// The replication to the fleet's database, whose state the `cinergy_fleet_*` series give (issue 20); nil: off.
+    var fleet: FleetReplicator? = nil
 
     var endpoints: [Endpoint<Context>] {
         [.get("/metrics") { _, _ in metrics() }]
@@ -171,6 +174,26 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             if let flushed = ledgerStatus.lastFlushUnixSeconds {
                 out.family("cinergy_ledger_last_flush_timestamp_seconds", type: "gauge", help: "When the ledger last wrote its database (Unix time).")
                 out.sample("cinergy_ledger_last_flush_timestamp_seconds", flushed)
+            }
+        }
+        if let fleet {
+            // The replication to the fleet's database (issue 20): GET /health's `fleet` says why it is not up.
+            let fleetStatus = fleet.status()
+            out.family("cinergy_fleet_replication_up", type: "gauge", help: "1 while the ledger is replicated to the fleet's database (GET /health says why not).")
+            out.sample("cinergy_fleet_replication_up", fleetStatus.isHealthy ? 1 : 0)
+            if let lag = fleetStatus.lagSeconds {
+                out.family("cinergy_fleet_replication_lag_seconds", type: "gauge", help: "How old the newest data in the fleet's database may be, in seconds (0: nothing pending).")
+                out.sample("cinergy_fleet_replication_lag_seconds", lag)
+            }
+            if let pending = fleetStatus.pendingRows {
+                out.family("cinergy_fleet_replication_pending_rows", type: "gauge", help: "Ledger rows (VMs, model versions, buckets) changed and not yet in the fleet's database.")
+                out.sample("cinergy_fleet_replication_pending_rows", Double(pending))
+            }
+            out.family("cinergy_fleet_replication_rows_total", type: "counter", help: "Ledger rows sent to the fleet's database since the agent started.")
+            out.sample("cinergy_fleet_replication_rows_total", Double(fleetStatus.rowsSent))
+            if let replicated = fleetStatus.lastReplicatedUnixSeconds {
+                out.family("cinergy_fleet_replication_last_success_timestamp_seconds", type: "gauge", help: "When the last complete replication round started (Unix time).")
+                out.sample("cinergy_fleet_replication_last_success_timestamp_seconds", replicated)
             }
         }
         if let guestChannels {
