@@ -186,7 +186,7 @@ struct GuestChannelTests {
         #expect(throws: ConfigurationErrors.self) { try ConfigurationTests.validate(ConfigurationTests.valid.merging(["GUEST_CHANNEL": "maybe"]) { $1 }) }
     }
 
-    static func until(_ what: String, seconds: Double = 10, _ condition: () -> Bool) async throws {
+    static func until(_ what: String, seconds: Double = 60, _ condition: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition() { return }

@@ -6,7 +6,7 @@ import Testing
 /// non-negative, non-decreasing and rising on `[0, MODEL_INPUT_MAX]`: never a decreasing, negative
 /// or constant one. Random monotone and non-monotone data, fitted and checked as written
 /// (`REG_COEFF` text read back).
-@Suite("Fit properties over random data")
+@Suite("Fit properties over random data", .serialized)
 struct FitPropertyTests {
     enum Shape: CaseIterable { case rising, risingSteeply, falling, bump, zigzag, flat, randomWalk }
 

@@ -8,7 +8,7 @@ import Testing
 /// degree 5 through the 6 points: the lowest training error, the research notebook's rule); and a
 /// simulated stand-in meter with 1 % noise at 11 levels. The figures are printed:
 /// `swift test --skip-build --filter SPECpowerEvaluationTests` (docs/CALIBRATION.md).
-@Suite("SPECpower evaluation of the fit")
+@Suite("SPECpower evaluation of the fit", .serialized)
 struct SPECpowerEvaluationTests {
     struct Server {
         let name: String

@@ -44,7 +44,7 @@ struct WorkerThreadTests {
         #expect(await worker?.run { Self.currentThreadName() } == "cinergy-wt-b")
         #expect(Self.threadNames().contains("cinergy-wt-b"))
         worker = nil
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(60)
         while Self.threadNames().contains("cinergy-wt-b"), Date() < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -65,7 +65,7 @@ struct SamplerServiceTests {
             logger: Logger(label: "test")
         )
         let task = Task { try await sampler.run() }
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)
         while registry.status().lastRound == nil || registry.records().isEmpty, Date() < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }

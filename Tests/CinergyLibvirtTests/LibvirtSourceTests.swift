@@ -37,7 +37,7 @@ struct LibvirtSourceTests {
 
         /// Polls `condition` until it holds or 10 s pass.
         func waitFor(_ what: String, _ condition: () -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(10)
+            let deadline = Date().addingTimeInterval(60)
             while !condition() {
                 guard Date() < deadline else { throw WaitTimeout(what: what, records: registry.records().map(\.name)) }
                 try await Task.sleep(for: .milliseconds(10))
