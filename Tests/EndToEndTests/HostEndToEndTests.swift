@@ -133,6 +133,7 @@ struct HostEndToEndTests {
             env: EndToEnd.env.merging([
                 "REG_COEFF": "40,0.9,-0.002", "MODEL_INPUT": "host_percent", "SERVER_CORES": "2",
                 "HOST_METER": "rapl", "SYSFS_ROOT": sysfs, "SAMPLE_INTERVAL": "2", "MODEL_DRIFT_WINDOW": "30",
+                "STATE_DIRECTORY": directory.path + "/state", "LEDGER_FLUSH_SECONDS": "1",
             ]) { $1 },
             directory: directory.path
         )
@@ -207,6 +208,15 @@ struct HostEndToEndTests {
         #expect(metrics.contains("cinergy_vm_attributed_power_watts{vm=\"\(busyName)\""))
         #expect(metrics.contains("cinergy_host_own_power_watts "))
         #expect(metrics.contains("cinergy_host_observed_cinergy_ratio "))
+        // The ledger keeps each VM's attributed energy beside its isolated energy: at least the
+        // busy VM's static share of the idle power over a couple of meter intervals.
+        let database = directory.path + "/state/ledger.sqlite"
+        var attributed: Double?
+        try await agent.waitFor("the busy VM's attributed joules in the ledger", seconds: 60) {
+            attributed = try? LedgerFixture.storedAttributedJoules(database, name: busyName)
+            return (attributed ?? 0) > staticEach * 2
+        }
+        print("metered share: \(attributed ?? 0) J attributed to \(busyName) in the ledger")
     }
 
     @Test("GET /host without a meter: load and model, meter null; a missing meter never stops the agent")

@@ -101,6 +101,25 @@ enum LedgerFixture {
         return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// The VM's attributed joules (its share of the host meter's energy, issue 18) in the ledger
+    /// file at `path`, by VM name, read with Python's sqlite3; nil while none is stored.
+    static func storedAttributedJoules(_ path: String, name: String) throws -> Double? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [
+            "-c",
+            "import sqlite3, sys; row = sqlite3.connect(sys.argv[1]).execute('SELECT attributed_joules FROM vm WHERE name = ?', (sys.argv[2],)).fetchone(); print(row[0] if row and row[0] is not None else '')",
+            path, name,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     /// The VM's stored account in the ledger file at `path` (energy, static, dynamic, CPU, running
     /// and reconstructed figures and its checkpoint's ticks and time), read with Python's sqlite3;
     /// nil while it has no checkpoint.
