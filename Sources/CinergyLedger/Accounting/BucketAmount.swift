@@ -5,7 +5,7 @@ public struct BucketAmount: Sendable, Equatable {
     /// Static plus dynamic energy, joules.
     public var energyJoules: Double
     /// The static part (the VM's share of the host's idle power), joules. For buckets written by
-    /// ledger v1 the split is unknown: both parts read 0 there (see ``LedgerStore``'s queries).
+    /// ledger v1 the split is unknown (NULL): reports count their energy as unsplit (``PeriodAmount/unsplitJoules``).
     public var staticJoules: Double
     /// The dynamic part (its share of the power above idle), joules.
     public var dynamicJoules: Double
