@@ -83,33 +83,17 @@ enum LedgerFixture {
         return rows.first { $0["vm"] as? String == vm }?["energy_joules"] as? Double
     }
 
-    /// The VM's cumulative joules in the ledger file at `path`, read with Python's sqlite3 (another
-    /// process, as an operator's tool would).
-    static func storedJoules(_ path: String, key: String) throws -> Double? {
+    /// The first row `sql` (with one `?` bound to `argument`) gives in the ledger file at `path`,
+    /// its columns as text separated by spaces ("" when there is no row), read with Python's
+    /// sqlite3: another process, as an operator's tool would read it.
+    static func query(_ path: String, _ sql: String, _ argument: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [
             "-c",
-            "import sqlite3, sys; row = sqlite3.connect(sys.argv[1]).execute('SELECT energy_joules FROM vm WHERE key = ?', (sys.argv[2],)).fetchone(); print(row[0] if row else '')",
-            path, key,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    /// The VM's attributed joules (its share of the host meter's energy, issue 18) in the ledger
-    /// file at `path`, by VM name, read with Python's sqlite3; nil while none is stored.
-    static func storedAttributedJoules(_ path: String, name: String) throws -> Double? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
-            "-c",
-            "import sqlite3, sys; row = sqlite3.connect(sys.argv[1]).execute('SELECT attributed_joules FROM vm WHERE name = ?', (sys.argv[2],)).fetchone(); print(row[0] if row and row[0] is not None else '')",
-            path, name,
+            "import sqlite3, sys; row = sqlite3.connect(sys.argv[1]).execute(sys.argv[2], (sys.argv[3],)).fetchone(); "
+                + "print(' '.join(map(str, row)) if row else '')",
+            path, sql, argument,
         ]
         let output = Pipe()
         process.standardOutput = output
@@ -117,28 +101,30 @@ enum LedgerFixture {
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The VM's cumulative joules in the ledger file at `path`.
+    static func storedJoules(_ path: String, key: String) throws -> Double? {
+        Double(try query(path, "SELECT energy_joules FROM vm WHERE key = ?", key))
+    }
+
+    /// The VM's attributed joules (its share of the host meter's energy, issue 18) in the ledger
+    /// file at `path`, by VM name; nil while none is stored.
+    static func storedAttributedJoules(_ path: String, name: String) throws -> Double? {
+        Double(try query(path, "SELECT attributed_joules FROM vm WHERE name = ?", name))
     }
 
     /// The VM's stored account in the ledger file at `path` (energy, static, dynamic, CPU, running
-    /// and reconstructed figures and its checkpoint's ticks and time), read with Python's sqlite3;
-    /// nil while it has no checkpoint.
+    /// and reconstructed figures and its checkpoint's ticks and time); nil while it has no checkpoint.
     static func storedAccount(_ path: String, key: String) throws -> StoredAccount? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
-            "-c",
-            "import sqlite3, sys; row = sqlite3.connect(sys.argv[1]).execute('SELECT energy_joules, static_joules, dynamic_joules, "
-                + "cpu_seconds, running_seconds, reconstructed_joules, checkpoint_cpu_ticks, checkpoint_unix FROM vm WHERE key = ? "
-                + "AND checkpoint_unix IS NOT NULL', (sys.argv[2],)).fetchone(); print(' '.join(map(str, row)) if row else '')",
-            path, key,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let fields = String(decoding: data, as: UTF8.self).split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let text = try query(
+            path,
+            "SELECT energy_joules, static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules, "
+                + "checkpoint_cpu_ticks, checkpoint_unix FROM vm WHERE key = ? AND checkpoint_unix IS NOT NULL",
+            key
+        )
+        let fields = text.split(separator: " ").compactMap { Double($0) }
         guard fields.count == 8 else { return nil }
         return StoredAccount(
             energy: fields[0], staticJoules: fields[1], dynamicJoules: fields[2], cpuSeconds: fields[3], runningSeconds: fields[4],
