@@ -47,7 +47,7 @@ struct LedgerPeriodRouteTests {
         var old: [Int64: BucketAmount] = [:]
         for minute in 0..<60 {
             old[Int64(oldHour) + Int64(minute * 60)] = BucketAmount(
-                energyJoules: 60, carbonGrams: 60 * 100 / 3.6e6, runningSeconds: 60, staticJoules: 60, dynamicJoules: 0, cpuSeconds: 0
+                energyJoules: 60, staticJoules: 60, dynamicJoules: 0, carbonGrams: 60 * 100 / 3.6e6, runningSeconds: 60, cpuSeconds: 0
             )
         }
         try store.write(
@@ -67,8 +67,8 @@ struct LedgerPeriodRouteTests {
                 let to = min(end, minute + 60)
                 let seconds = to - from
                 minutes[Int64(minute), default: BucketAmount()] += BucketAmount(
-                    energyJoules: 1.25 * seconds, carbonGrams: 1.25 * seconds * 100 / 3.6e6, runningSeconds: seconds,
-                    staticJoules: 0.5 * seconds, dynamicJoules: 0.75 * seconds, cpuSeconds: 0.1 * seconds,
+                    energyJoules: 1.25 * seconds, staticJoules: 0.5 * seconds, dynamicJoules: 0.75 * seconds,
+                    carbonGrams: 1.25 * seconds * 100 / 3.6e6, runningSeconds: seconds, cpuSeconds: 0.1 * seconds,
                     embodiedGrams: Self.embodiedGramsPerSecond * seconds
                 )
                 from = to

@@ -22,7 +22,7 @@ struct LedgerQueryTests {
         var buckets: [Int64: BucketAmount] = [:]
         for minute in 0..<minutes {
             buckets[from + Int64(minute * 60)] = BucketAmount(
-                energyJoules: 60 * watts, carbonGrams: 0, runningSeconds: 60, staticJoules: 20 * watts, dynamicJoules: 40 * watts,
+                energyJoules: 60 * watts, staticJoules: 20 * watts, dynamicJoules: 40 * watts, carbonGrams: 0, runningSeconds: 60,
                 cpuSeconds: 6
             )
         }

@@ -62,7 +62,7 @@ struct LedgerSchemaTests {
         let parameters = ModelVersion.canonicalText(ModelVersion.parameters(of: Fixtures.accounting, factorFile: nil))
         var batch = LedgerBatch(hostState: LedgerHostState(bootID: "boot", lastFlushUnixSeconds: 130, hostBusyTicks: 5, hostTotalTicks: 50))
         let amount = BucketAmount(
-            energyJoules: 3, carbonGrams: 0.1, runningSeconds: 60, staticJoules: 1, dynamicJoules: 2, cpuSeconds: 30,
+            energyJoules: 3, staticJoules: 1, dynamicJoules: 2, carbonGrams: 0.1, runningSeconds: 60, cpuSeconds: 30,
             reconstructedJoules: 0.5
         )
         let checkpoint = LedgerCheckpoint(process: ProcessIdentity(pid: 42, startTimeTicks: 7), cpuTicks: 1234, unixSeconds: 130)

@@ -67,7 +67,7 @@ public struct LedgerBatch: Sendable {
         for (key, entry) in batch.entries {
             var buckets: [LedgerBucketKey: BucketAmount] = [:]
             for (bucket, amount) in entry.buckets {
-                buckets[LedgerBucketKey(minuteStart: bucket.minuteStart, modelParameters: bucket.modelParameters)] = BucketAmount(amount.amount)
+                buckets[LedgerBucketKey(minuteStart: bucket.minuteStart, modelParameters: bucket.modelParameters)] = amount.amount
             }
             entries[key] = Entry(
                 identity: entry.identity, firstSeenUnixSeconds: entry.firstSeenUnixSeconds, lastSeenUnixSeconds: entry.lastSeenUnixSeconds,

@@ -241,7 +241,7 @@ public final class Ledger: Sendable {
                 }
             )
             accounts.rebase(
-                on: stored.mapValues { StoredAccount(totals: $0.totals.accountAmount, checkpoint: $0.checkpoint) }, context: context,
+                on: stored.mapValues { StoredAccount(totals: $0.totals, checkpoint: $0.checkpoint) }, context: context,
                 hostCPU: try? HostCPUStat.read(procRoot: configuration.procRoot)
             )
             let totals = stored

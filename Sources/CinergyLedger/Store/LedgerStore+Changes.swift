@@ -51,7 +51,7 @@ extension LedgerStore {
                 sequence: row[0], id: row[1], key: row[2], name: row[3], uuid: row[4], nova: nova, firstSeenUnixSeconds: row[11],
                 lastSeenUnixSeconds: row[12],
                 totals: BucketAmount(
-                    energyJoules: row[13], carbonGrams: row[14], runningSeconds: row[18], staticJoules: row[15], dynamicJoules: row[16],
+                    energyJoules: row[13], staticJoules: row[15], dynamicJoules: row[16], carbonGrams: row[14], runningSeconds: row[18],
                     cpuSeconds: row[17], reconstructedJoules: row[19], embodiedGrams: row[20], attributedJoules: row[21]
                 )
             )

@@ -134,8 +134,8 @@ public final class LedgerStore: Sendable {
                     }
                     accounts[row[0]] = LedgerStoredAccount(
                         totals: BucketAmount(
-                            energyJoules: row[1], carbonGrams: row[2], runningSeconds: row[6], staticJoules: row[3],
-                            dynamicJoules: row[4], cpuSeconds: row[5], reconstructedJoules: row[7], embodiedGrams: row[12],
+                            energyJoules: row[1], staticJoules: row[3], dynamicJoules: row[4], carbonGrams: row[2],
+                            runningSeconds: row[6], cpuSeconds: row[5], reconstructedJoules: row[7], embodiedGrams: row[12],
                             attributedJoules: row[13]
                         ),
                         checkpoint: checkpoint

@@ -129,8 +129,8 @@ final class TestLedger: Sendable {
                 let parameters = minute % 2 == 0 ? model : TestLedger.modelB
                 let joules = seed * (10 + Double(index) + Double(minute) / 10)
                 buckets[LedgerBucketKey(minuteStart: start, modelParameters: parameters)] = BucketAmount(
-                    energyJoules: joules, carbonGrams: joules / 36_000, runningSeconds: 30, staticJoules: joules / 2,
-                    dynamicJoules: joules / 2, cpuSeconds: 3, reconstructedJoules: 0,
+                    energyJoules: joules, staticJoules: joules / 2, dynamicJoules: joules / 2, carbonGrams: joules / 36_000,
+                    runningSeconds: 30, cpuSeconds: 3, reconstructedJoules: 0,
                     embodiedGrams: index % 2 == 0 ? joules / 1000 : nil, attributedJoules: index % 3 == 0 ? joules * 0.8 : nil
                 )
             }
