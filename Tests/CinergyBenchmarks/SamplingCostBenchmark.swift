@@ -71,7 +71,9 @@ struct SamplingCostBenchmark {
             rows += Self.rows("\(count) stand-ins, procfs path, libvirt connected", connected, withTargets: false)
             // The same fleet with the ledger on (issue 17's cost target): a SQLite file in the run's
             // directory, flushed every 10 s (the default); its share is the CPU above the run
-            // without it, per VM per sample.
+            // without it, per VM per sample. In steady state: after the first flush (which writes
+            // every VM's row, once in its life), over a window of whole minutes (each holds one
+            // flush that writes the minute just over out to the rows, and five that hold).
             var ledger = Figures()
             for run in 0..<Bench.runs {
                 let env = Bench.agentEnv.merging([
@@ -80,7 +82,11 @@ struct SamplingCostBenchmark {
                 ]) { $1 }
                 let agent = try AgentUnderTest(env: env, directory: directory.path)
                 try await agent.waitForVMs(prefix: fleet.namePrefix, count: count)
-                try await measureWindow(agent: agent, count: count, floor: (floor, fleet.pids, directory.path), libvirtd: nil, into: &ledger)
+                try await agent.waitForLedgerFlushes(2)
+                try await measureWindow(
+                    agent: agent, count: count, floor: (floor, fleet.pids, directory.path), libvirtd: nil, into: &ledger,
+                    seconds: (Bench.windowSeconds / 60).rounded(.up) * 60
+                )
                 try await agent.stop()
             }
             details += ledger.details("\(count) stand-ins, ledger on (flush every 10 s)") + "  load after: \(ProcessMeter.loadAverage())\n"
@@ -128,16 +134,16 @@ struct SamplingCostBenchmark {
     /// same machine (other load on its two cores, the hypervisor under it).
     private func measureWindow(
         agent: AgentUnderTest, count: Int, floor: (binary: String, pids: [Int32], directory: String), libvirtd: ProcessMeter?,
-        into figures: inout Figures
+        into figures: inout Figures, seconds window: Double = Bench.windowSeconds
     ) async throws {
         try await Task.sleep(for: .seconds(3))
         let countBefore = try agent.health()["vm_count"] as? Int ?? count
         let before = try agent.meter.read()
         let libvirtdBefore = try libvirtd?.read()
         async let floorPerRead = FloorProgram.secondsPerRead(
-            binary: floor.binary, pids: floor.pids, rounds: Int(Bench.windowSeconds) - 1, intervalSeconds: 1, directory: floor.directory
+            binary: floor.binary, pids: floor.pids, rounds: Int(window) - 1, intervalSeconds: 1, directory: floor.directory
         )
-        try await Task.sleep(for: .seconds(Bench.windowSeconds))
+        try await Task.sleep(for: .seconds(window))
         let delta = try agent.meter.since(before)
         figures.floorPerRead.append(try await floorPerRead)
         if let libvirtd, let libvirtdBefore {

@@ -36,6 +36,17 @@ extension AgentUnderTest {
         return object
     }
 
+    /// Waits (up to 120 s) until the ledger has flushed `count` times after this call's first look.
+    func waitForLedgerFlushes(_ count: Int) async throws {
+        var seen: Set<String> = []
+        let deadline = ContinuousClock.now + .seconds(120)
+        while seen.count <= count {
+            if let flushed = (try? health())?["ledger"].flatMap({ ($0 as? [String: Any])?["last_flush_at"] as? String }) { seen.insert(flushed) }
+            guard ContinuousClock.now < deadline else { throw TestFailure("the ledger did not flush \(count) times in 120 s") }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
     /// SIGTERM, then waits for a clean exit.
     func stop() async throws {
         child.signal(SIGTERM)
