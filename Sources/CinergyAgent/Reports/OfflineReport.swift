@@ -59,8 +59,13 @@ public enum OfflineReport {
         let url: FleetDatabaseURL
         switch FleetDatabaseURL.parse(databaseURL) {
         case .success(let parsed): url = parsed
-        case .failure(let error):
-            throw .usage("--database is not postgres://USER@HOST[:PORT]/DATABASE[?sslmode=…] without a password: \(error)")
+        case .failure(.hasPassword):
+            // Never echoed: the password is in it.
+            throw .usage("--database holds a password: give it in --database-password-file instead")
+        case .failure(.badParameter(let parameter)):
+            throw .usage("--database has a bad parameter '\(parameter)': sslmode= one of disable, prefer, require, verify-ca, verify-full; sslrootcert= a path")
+        case .failure(.notAURL):
+            throw .usage("--database is not postgres://USER@HOST[:PORT]/DATABASE[?sslmode=…&sslrootcert=…]: '\(FleetDatabaseURL.redacted(databaseURL))'")
         }
         var password: FleetPassword?
         if let passwordFile {
