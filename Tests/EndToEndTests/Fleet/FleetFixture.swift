@@ -34,7 +34,8 @@ enum FleetFixture {
 
     /// Every bucket row of the ledger file at `path`, by "resolution start vm_key digest" (the
     /// central key; the digest is the SHA-256 of the model version's parameters): energy,
-    /// running seconds and carbon. Read with Python's sqlite3, another process.
+    /// running seconds and carbon. Read with Python's sqlite3, another process, once the agent has
+    /// stopped: while it runs, the minute still running is held apart (`held_minute`), not in them.
     static func localBuckets(_ path: String) throws -> [String: [Double]] {
         let script = """
             import hashlib, sqlite3, sys
@@ -110,6 +111,11 @@ enum FleetFixture {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw TestFailure("\(executable) exited with \(process.terminationStatus)") }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The `energy_joules` of the report rows of the VM named `name`.
+    static func joules(_ rows: [[String: Any]], _ name: String) -> [Double] {
+        rows.filter { $0["vm"] as? String == name }.compactMap { $0["energy_joules"] as? Double }
     }
 
     /// `cinergy report ARGUMENTS`' JSON document.
