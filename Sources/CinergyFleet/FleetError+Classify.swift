@@ -21,13 +21,16 @@ extension FleetError {
             return .tls("\(error)")
         case let error as BoringSSLError:
             return .tls("\(error)")
+        case let error as NIOSSLExtraError:
+            // Such as failedToValidateHostname: the certificate is not for the URL's host.
+            return .tls("\(error)")
         default:
             return .unreachable("\(error)")
         }
     }
 
     private static func classify(_ error: PSQLError) -> FleetError {
-        if let underlying = error.underlying, underlying is NIOSSLError || underlying is BoringSSLError {
+        if let underlying = error.underlying, underlying is NIOSSLError || underlying is BoringSSLError || underlying is NIOSSLExtraError {
             return .tls("\(underlying)")
         }
         switch error.code {

@@ -2,8 +2,9 @@ import ArgumentParser
 import CinergyAgent
 import CinergyLedger
 
-/// `cinergy report`: the ledger's report over a period, from its file, read only.
-struct ReportCommand: ParsableCommand {
+/// `cinergy report`: the ledger's report over a period, from its file, read only; or the fleet's,
+/// from the central database the agents replicate to (`--database`).
+struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Print the ledger's report over a period (what GET /report serves), from its file.",
@@ -13,6 +14,11 @@ struct ReportCommand: ParsableCommand {
             is gone (a host being decommissioned, a monthly cron job). The output is the same \
             document as GET /report with the same from, to, by and format: JSON (energy in J and \
             kWh, carbon in g CO2eq, time in s and h, mean power in W), or CSV with a header line.
+
+            With --database, the same document for the fleet, from the central PostgreSQL the \
+            agents replicate to (FLEET_DATABASE_URL, docs/FLEET.md): every host, or those named \
+            by --host (their FLEET_HOST_IDENTITY); a VM that moved between hosts (one UUID) is one \
+            row, the sum of its hosts' intervals.
             """
     )
 
@@ -42,14 +48,54 @@ struct ReportCommand: ParsableCommand {
 
     @Option(
         name: .customLong("state-directory"),
-        help: ArgumentHelp("The agent's STATE_DIRECTORY, holding ledger.sqlite.", valueName: "dir")
+        help: ArgumentHelp("The agent's STATE_DIRECTORY, holding ledger.sqlite (default: \(OfflineReport.defaultStateDirectory)).", valueName: "dir")
     )
-    var stateDirectory: String = OfflineReport.defaultStateDirectory
+    var stateDirectory: String?
 
-    func run() throws {
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp(
+            "The fleet's central PostgreSQL, as FLEET_DATABASE_URL: postgres://USER@HOST[:PORT]/DATABASE[?sslmode=…&sslrootcert=…].",
+            valueName: "url"
+        )
+    )
+    var database: String?
+
+    @Option(
+        name: .customLong("database-password-file"),
+        help: ArgumentHelp("File whose first line is the database user's password, as FLEET_DATABASE_PASSWORD_FILE.", valueName: "file")
+    )
+    var databasePasswordFile: String?
+
+    @Option(
+        name: .customLong("host"),
+        help: ArgumentHelp("With --database: only this host's rows (its FLEET_HOST_IDENTITY); repeatable (default: every host).", valueName: "name")
+    )
+    var hosts: [String] = []
+
+    func validate() throws {
+        if database == nil {
+            if !hosts.isEmpty { throw ValidationError("--host needs --database") }
+            if databasePasswordFile != nil { throw ValidationError("--database-password-file needs --database") }
+        } else if stateDirectory != nil {
+            throw ValidationError("--state-directory and --database exclude each other: one host's file, or the fleet's database")
+        }
+    }
+
+    func run() async throws {
         let text: String
         do {
-            text = try OfflineReport.text(stateDirectory: stateDirectory, from: from, to: to, by: by.grouping, format: format.format)
+            if let database {
+                text = try await OfflineReport.fleetText(
+                    databaseURL: database, passwordFile: databasePasswordFile, hosts: hosts, from: from, to: to, by: by.grouping,
+                    format: format.format
+                )
+            } else {
+                text = try OfflineReport.text(
+                    stateDirectory: stateDirectory ?? OfflineReport.defaultStateDirectory, from: from, to: to, by: by.grouping,
+                    format: format.format
+                )
+            }
         } catch .usage(let message) {
             throw ValidationError(message)
         } catch {

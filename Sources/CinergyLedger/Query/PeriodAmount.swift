@@ -71,6 +71,12 @@ public struct PeriodAmount: Sendable, Equatable {
         return total / (runningSeconds / 3600)
     }
 
+    /// The seconds a bucket counted the VM: its running seconds; energy without them counts as
+    /// time present (a minute), so a bucket with energy is never taken for an empty neighbour.
+    public var countedSeconds: Double {
+        runningSeconds > 0 ? runningSeconds : (energyJoules > 0 ? 60 : 0)
+    }
+
     public static func += (left: inout PeriodAmount, right: PeriodAmount) {
         left.energyJoules += right.energyJoules
         left.staticJoules += right.staticJoules
@@ -85,7 +91,7 @@ public struct PeriodAmount: Sendable, Equatable {
     }
 
     /// Every figure multiplied by `share` (the part of a bucket inside a period).
-    func scaled(by share: Double) -> PeriodAmount {
+    public func scaled(by share: Double) -> PeriodAmount {
         PeriodAmount(
             energyJoules: energyJoules * share, staticJoules: staticJoules * share, dynamicJoules: dynamicJoules * share,
             unsplitJoules: unsplitJoules * share, reconstructedJoules: reconstructedJoules * share,

@@ -93,7 +93,7 @@ public struct PeriodPlan: Sendable, Equatable {
     /// `active` is when the VM was ever counted (the ledger's first and last seen: its counted time
     /// lies within): the minute is first narrowed to it, so a VM whose whole life falls inside the
     /// cut minute (no neighbour to tell) is placed there rather than spread over the minute.
-    static func share(
+    public static func share(
         ofMinuteAt start: Int64, countedSeconds: Double, previousCounted: Bool, nextCounted: Bool, in span: LedgerPeriod,
         active: LedgerPeriod? = nil
     ) -> Double {
@@ -116,7 +116,33 @@ public struct PeriodPlan: Sendable, Equatable {
     }
 
     /// Whether the minute bucket starting at `start` lies wholly inside `span`.
-    static func contains(minuteAt start: Int64, in span: LedgerPeriod) -> Bool {
+    public static func contains(minuteAt start: Int64, in span: LedgerPeriod) -> Bool {
         Double(start) >= span.fromUnixSeconds && Double(start) + 60 <= span.toUnixSeconds
+    }
+
+    /// The start of the oldest hour whose minute buckets are all kept, Unix seconds, from what a
+    /// ledger holds: `-infinity` when no minute bucket was ever pruned (or there are no hour
+    /// buckets), `infinity` when none is left.
+    ///
+    /// Pruning deletes every minute bucket older than a cut-off, so the minutes after the oldest
+    /// one left (`oldestMinute`) are all there; only that one's hour may have lost its first
+    /// minutes, which its hour bucket tells: the hour's totals (`hourTotals`: energy, J, and
+    /// running time, s, of every hour bucket starting then) add up to its minutes'
+    /// (`minuteTotals`) only if none is missing. The SQLite ledger and the fleet's central
+    /// database (per host) both read it so.
+    public static func minutesKeptFrom(
+        oldestMinute: Int64?, oldestHour: Int64?, hourTotals: (joules: Double, seconds: Double)?,
+        minuteTotals: (joules: Double, seconds: Double)?
+    ) -> Double {
+        guard let oldestHour else { return -.infinity }
+        guard let oldestMinute else { return .infinity }
+        let hour = oldestMinute - oldestMinute % 3600
+        func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(1, abs(a), abs(b)) }
+        var complete = false
+        if let hourTotals, let minuteTotals {
+            complete = close(hourTotals.joules, minuteTotals.joules) && close(hourTotals.seconds, minuteTotals.seconds)
+        }
+        if complete && oldestHour >= hour { return -.infinity }
+        return Double(complete ? hour : hour + 3600)
     }
 }

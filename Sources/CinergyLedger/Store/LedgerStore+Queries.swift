@@ -60,57 +60,11 @@ extension LedgerStore {
             entry.versions.insert(sum.modelVersionID)
             byVM[sum.vmID] = entry
         }
-        let vms = try Self.vms(ids: Array(byVM.keys), db).sorted { ($0.name, $0.key) < ($1.name, $1.key) }
-        let perVM = vms.compactMap { vm in byVM[vm.id].map { (vm: vm, amount: $0.amount, versions: $0.versions) } }
-        let rows: [LedgerReport.Row]
-        switch grouping {
-        case .vm:
-            rows = perVM.map { vm, amount, versions in
-                LedgerReport.Row(
-                    vm: vm.name, uuid: vm.uuid, projectID: vm.nova?.projectID, projectName: vm.nova?.projectName, vmCount: 1,
-                    amount: amount, modelVersionIDs: versions.sorted()
-                )
-            }
-        case .project:
-            rows = byProject(perVM)
+        let vms = try Self.vms(ids: Array(byVM.keys), db).compactMap { vm in
+            byVM[vm.id].map { LedgerReport.VMAmount(vm: vm, amount: $0.amount, modelVersionIDs: $0.versions) }
         }
         let versionIDs = byVM.values.reduce(into: Set<Int64>()) { $0.formUnion($1.versions) }
-        return LedgerReport(plan: plan, grouping: grouping, rows: rows, modelVersions: try modelVersions(ids: versionIDs, db))
-    }
-
-    /// One row per Nova project (by project ID), by project name; a VM without Nova metadata
-    /// has its own row, after them.
-    static func byProject(_ perVM: [(vm: LedgerVM, amount: PeriodAmount, versions: Set<Int64>)]) -> [LedgerReport.Row] {
-        var projects: [String: (row: LedgerReport.Row, versions: Set<Int64>)] = [:]
-        var loose: [LedgerReport.Row] = []
-        for (vm, amount, versions) in perVM {
-            guard let projectID = vm.nova?.projectID else {
-                loose.append(
-                    LedgerReport.Row(
-                        vm: vm.name, uuid: vm.uuid, projectID: nil, projectName: nil, vmCount: 1, amount: amount,
-                        modelVersionIDs: versions.sorted()
-                    )
-                )
-                continue
-            }
-            var project =
-                projects[projectID]
-                ?? (
-                    LedgerReport.Row(
-                        projectID: projectID, projectName: vm.nova?.projectName, vmCount: 0, amount: PeriodAmount(), modelVersionIDs: []
-                    ), []
-                )
-            project.row.vmCount += 1
-            project.row.amount += amount
-            project.versions.formUnion(versions)
-            projects[projectID] = project
-        }
-        let grouped = projects.values.map { project in
-            var row = project.row
-            row.modelVersionIDs = project.versions.sorted()
-            return row
-        }
-        return grouped.sorted { ($0.projectName ?? "", $0.projectID ?? "") < ($1.projectName ?? "", $1.projectID ?? "") } + loose
+        return LedgerReport(plan: plan, grouping: grouping, vms: vms, modelVersions: try modelVersions(ids: versionIDs, db))
     }
 
     // MARK: Series
@@ -272,7 +226,7 @@ extension LedgerStore {
     /// The seconds a bucket counted the VM (its running seconds; energy without them counts as
     /// time present, so a bucket with energy is never taken for an empty neighbour).
     static func countedSeconds(_ amount: PeriodAmount) -> Double {
-        amount.runningSeconds > 0 ? amount.runningSeconds : (amount.energyJoules > 0 ? 60 : 0)
+        amount.countedSeconds
     }
 
     /// The rows of `sorted` (by start) whose start is in [`from`, `to`).
@@ -349,13 +303,11 @@ extension LedgerStore {
                 """,
             arguments: ["hour": hour]
         )
-        func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(1, abs(a), abs(b)) }
-        let complete =
-            inHour.map { row in
-                close(row["hour_joules"], row["minute_joules"]) && close(row["hour_seconds"], row["minute_seconds"])
-            } ?? false
-        if complete && oldestHour >= hour { return -.infinity }
-        return Double(complete ? hour : hour + 3600)
+        return PeriodPlan.minutesKeptFrom(
+            oldestMinute: oldestMinute, oldestHour: oldestHour,
+            hourTotals: inHour.map { row -> (joules: Double, seconds: Double) in (row["hour_joules"], row["hour_seconds"]) },
+            minuteTotals: inHour.map { row -> (joules: Double, seconds: Double) in (row["minute_joules"], row["minute_seconds"]) }
+        )
     }
 
     // MARK: Reading

@@ -13,8 +13,23 @@ public struct LedgerVM: Sendable, Equatable {
     public var energyJoules: Double
     public var carbonGrams: Double
 
+    public init(
+        id: Int64, key: String, name: String, uuid: String?, nova: NovaInstance?, firstSeenUnixSeconds: Double,
+        lastSeenUnixSeconds: Double, energyJoules: Double, carbonGrams: Double
+    ) {
+        self.id = id
+        self.key = key
+        self.name = name
+        self.uuid = uuid
+        self.nova = nova
+        self.firstSeenUnixSeconds = firstSeenUnixSeconds
+        self.lastSeenUnixSeconds = lastSeenUnixSeconds
+        self.energyJoules = energyJoules
+        self.carbonGrams = carbonGrams
+    }
+
     /// When the VM was ever counted, [first seen, last seen]: all its counted time lies within.
-    var active: LedgerPeriod {
+    public var active: LedgerPeriod {
         LedgerPeriod(fromUnixSeconds: firstSeenUnixSeconds, toUnixSeconds: lastSeenUnixSeconds)
     }
 }

@@ -66,11 +66,13 @@ enum TestPostgres {
         }
     }
 
+    /// The path of scripts/postgres.
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/postgres").path
+
     /// Runs `scripts/postgres COMMAND DIR` (stop, restart) on the test cluster.
     static func control(_ command: String) throws {
         guard let directory else { throw FixtureError("CINERGY_TEST_POSTGRES_DIR is missing") }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/postgres").path
         // posix_spawn and waitpid: Foundation's Process.waitUntilExit did not return here once
         // pg_ctl had started the server (its child left a zombie).
         let arguments = [script, command, directory]

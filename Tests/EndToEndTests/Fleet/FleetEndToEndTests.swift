@@ -1,0 +1,203 @@
+import CinergyTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Several real agents, each its own host (state directory, `FLEET_HOST_IDENTITY`, and a view of
+/// the machine's processes: ``ProcView``), replicating to the throw-away PostgreSQL `make test`
+/// starts (scripts/postgres), with stand-in VMs; the fleet's report by the real `cinergy report
+/// --database`. A recorded skip without that PostgreSQL.
+@Suite(
+    "End to end: a fleet of agents replicating to PostgreSQL", .serialized,
+    .enabled(if: FleetFixture.isAvailable, "needs CINERGY_TEST_POSTGRES_URL and _PASSWORD_FILE: `make test` starts a PostgreSQL (scripts/postgres)")
+)
+struct FleetEndToEndTests {
+    @Test(
+        "two hosts: a VM stopped on one and started on the other is one row, the sum of its hosts; an agent SIGKILLed while replicating loses nothing and sends nothing twice"
+    )
+    func twoHosts() async throws {
+        let directory = try TemporaryDirectory()
+        let executable = try StandIn.build(in: directory.path)
+        let hosts = ["\(EndToEnd.prefix)-fleet-a", "\(EndToEnd.prefix)-fleet-b"]
+        let views = try hosts.indices.map { try ProcView(directory.path + "/proc-\($0)") }
+        let states = hosts.indices.map { directory.path + "/state-\($0)" }
+        let started = Date()
+        var run = 0
+        func agent(_ host: Int) throws -> AgentUnderTest {
+            run += 1
+            return try AgentUnderTest(
+                env: LedgerFixture.env(
+                    stateDirectory: states[host], flushSeconds: 1,
+                    extra: [
+                        "PROC_ROOT": views[host].path, "FLEET_DATABASE_URL": try FleetFixture.url,
+                        "FLEET_DATABASE_PASSWORD_FILE": try FleetFixture.passwordFile, "FLEET_HOST_IDENTITY": hosts[host],
+                    ]
+                ),
+                directory: try LedgerFixture.run(run, in: directory)
+            )
+        }
+        let mover = "\(EndToEnd.prefix)-fleet-mover"
+        let stays = ["\(EndToEnd.prefix)-fleet-stay-a", "\(EndToEnd.prefix)-fleet-stay-b"]
+        let moverUUID = LedgerFixture.uuid(1)
+        var moverOnA: ChildProcess? = try LedgerFixture.standIn(mover, uuid: moverUUID, executable: executable)
+        try views[0].add(moverOnA!.pid)
+        var stayProcesses: [ChildProcess] = []
+        for host in hosts.indices {
+            let process = try LedgerFixture.standIn(stays[host], uuid: LedgerFixture.uuid(2 + host), executable: executable)
+            try views[host].add(process.pid)
+            stayProcesses.append(process)
+        }
+        var agents = try hosts.indices.map { try agent($0) }
+        try await agents[0].waitFor("the mover with energy on host A", seconds: 180) { (await LedgerFixture.energy(agents[0], mover) ?? 0) > 100 }
+        try await agents[1].waitFor("host B's VM with energy", seconds: 180) { (await LedgerFixture.energy(agents[1], stays[1]) ?? 0) > 100 }
+        #expect(await LedgerFixture.energy(agents[1], mover) == nil, "host B must not see host A's VMs")
+
+        // Host A's agent SIGKILLed while it replicates (a round every second), three times at a
+        // random moment after a round went through, and restarted each time.
+        for _ in 0..<3 {
+            let sent = await FleetFixture.fleet(agents[0])["rows_sent"] as? Int ?? 0
+            try await agents[0].waitFor("host A replicating", seconds: 180) {
+                (await FleetFixture.fleet(agents[0])["rows_sent"] as? Int ?? 0) > sent
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0..<1000)))
+            agents[0].child.signal(SIGKILL)
+            #expect(await agents[0].child.waitForExit(seconds: 20) == 128 + SIGKILL)
+            agents[0] = try agent(0)
+        }
+        agents[0].child.signal(SIGKILL)
+        #expect(await agents[0].child.waitForExit(seconds: 20) == 128 + SIGKILL)
+
+        // The mover stops on A and starts on B with the same UUID (a cold migration).
+        moverOnA?.signal(SIGTERM)
+        _ = await moverOnA?.waitForExit(seconds: 20)
+        try views[0].remove(moverOnA!.pid)
+        moverOnA = nil
+        let moverOnB = try LedgerFixture.standIn(mover, uuid: moverUUID, executable: executable)
+        try views[1].add(moverOnB.pid)
+        agents[0] = try agent(0)
+        try await agents[1].waitFor("the mover with energy on host B", seconds: 180) { (await LedgerFixture.energy(agents[1], mover) ?? 0) > 100 }
+        try await agents[0].waitFor("host A replicating again", seconds: 180) { await FleetFixture.fleet(agents[0])["state"] as? String == "ok" }
+
+        // While everything runs: over a period that has ended, the fleet's report converges on the
+        // sum of the hosts' live `GET /report` (the minute running at its end is held by each
+        // ledger and reaches the central rows once written out, up to about 70 s later, then a
+        // round: docs/FLEET.md).
+        let end = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.up) * 60)
+        let liveFrom = ISO8601DateFormatter.fractional.string(from: started.addingTimeInterval(-60))
+        let liveTo = ISO8601DateFormatter.fractional.string(from: end)
+        let names = [mover] + stays
+        var last = ""
+        let deadline = Date().addingTimeInterval(300)
+        while true {
+            var hostRows: [[String: Any]] = []
+            for agent in agents {
+                let (status, json) = try await agent.get("/report?from=\(liveFrom)&to=\(liveTo)")
+                #expect(status == 200)
+                hostRows += (json as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+            }
+            let fleet = try await FleetFixture.report(
+                ["--database", try FleetFixture.url, "--database-password-file", try FleetFixture.passwordFile, "--host", hosts[0], "--host",
+                 hosts[1], "--from", liveFrom, "--to", liveTo]
+            )
+            let fleetRows = fleet["rows"] as? [[String: Any]] ?? []
+            let pairs = names.map { name in
+                (
+                    FleetFixture.joules(fleetRows, name), FleetFixture.joules(hostRows, name).reduce(0, +),
+                    FleetFixture.joules(hostRows, name).count
+                )
+            }
+            last = "\(names): fleet \(pairs.map(\.0)) J, sum of the hosts' /report \(pairs.map(\.1)) J"
+            let agree = pairs.allSatisfy { fleet, sum, _ in fleet.count == 1 && sum > 0 && abs(fleet[0] - sum) <= 1e-6 * sum }
+            if Date() > end && agree {
+                #expect(pairs[0].2 == 2, "the mover has a row in each host's /report")
+                print("fleet report while running, to \(liveTo): \(last)")
+                break
+            }
+            guard Date() < deadline else {
+                Issue.record("the fleet's report did not reach the sum of the hosts' /report by \(liveTo) + 300 s: \(last)")
+                break
+            }
+            try await Task.sleep(for: .seconds(2))
+        }
+
+        // Everything stops: the stand-ins, then the agents (a stopping agent writes all it counted).
+        for process in stayProcesses + [moverOnB] {
+            process.signal(SIGTERM)
+            _ = await process.waitForExit(seconds: 20)
+            try views.forEach { try $0.remove(process.pid) }
+        }
+        for agent in agents {
+            agent.child.signal(SIGTERM)
+            #expect(await agent.child.waitForExit(seconds: 60) == 0)
+        }
+        // Started again, each with no VM in its view: the first round sends what the stopping
+        // flush wrote; then stopped again, with nothing left to send.
+        let restarted = Date()
+        agents = try hosts.indices.map { try agent($0) }
+        for agent in agents {
+            try await agent.waitFor("everything replicated", seconds: 180) {
+                let fleet = await FleetFixture.fleet(agent)
+                guard fleet["state"] as? String == "ok", fleet["pending_rows"] as? Int == 0,
+                    let last = (fleet["last_replicated_at"] as? String).flatMap({ ISO8601DateFormatter.fractional.date(from: $0) })
+                else { return false }
+                return last >= restarted.addingTimeInterval(-1)
+            }
+            agent.child.signal(SIGTERM)
+            #expect(await agent.child.waitForExit(seconds: 60) == 0)
+        }
+
+        // Central rows = local rows, host by host: nothing lost, nothing twice.
+        for host in hosts.indices {
+            let local = try FleetFixture.localBuckets(states[host] + "/ledger.sqlite")
+            let central = try await FleetFixture.centralBuckets(hosts[host])
+            #expect(local.count > 0)
+            print("fleet: \(hosts[host]): \(local.count) bucket rows local, \(central.count) central")
+            #expect(central.count == local.count, "\(hosts[host]): \(central.count) central bucket rows, \(local.count) local")
+            let differing = local.filter { central[$0.key] != $0.value }.map(\.key).sorted()
+            #expect(differing.isEmpty, "\(hosts[host]): \(differing.count) bucket rows differ, such as \(differing.prefix(3))")
+            let localVMs = try FleetFixture.localVMs(states[host] + "/ledger.sqlite")
+            let centralVMs = try await FleetFixture.centralVMs(hosts[host])
+            #expect(localVMs.count > 0)
+            #expect(centralVMs == localVMs, "\(hosts[host]): the VMs' totals differ: \(centralVMs) central, \(localVMs) local")
+        }
+
+        // The fleet's report = the sum of the hosts' reports (`cinergy report` on each state
+        // directory prints GET /report's document: ReportCommandEndToEndTests).
+        let from = ISO8601DateFormatter.fractional.string(from: started.addingTimeInterval(-60))
+        let to = ISO8601DateFormatter.fractional.string(from: Date().addingTimeInterval(60))
+        var local: [[String: Any]] = []
+        for state in states {
+            local.append(try await FleetFixture.report(["--state-directory", state, "--from", from, "--to", to]))
+        }
+        let fleet = try await FleetFixture.report(
+            ["--database", try FleetFixture.url, "--database-password-file", try FleetFixture.passwordFile, "--host", hosts[0], "--host", hosts[1],
+             "--from", from, "--to", to]
+        )
+        #expect(fleet["requested_from"] as? String == local[0]["requested_from"] as? String)
+        #expect(fleet["from"] as? String == local[0]["from"] as? String)
+        let fleetRows = fleet["rows"] as? [[String: Any]] ?? []
+        let localRows = local.flatMap { $0["rows"] as? [[String: Any]] ?? [] }
+        let joules = FleetFixture.joules
+        #expect(joules(fleetRows, mover).count == 1, "the mover is one row of the fleet's report")
+        #expect(joules(localRows, mover).count == 2, "the mover has a row on each host")
+        let moverSum = joules(localRows, mover).reduce(0, +)
+        let moverFleet = joules(fleetRows, mover).first ?? 0
+        print("fleet report: the mover \(moverFleet) J across both hosts (\(joules(localRows, mover)) J on A and B)")
+        #expect(moverSum > 200)
+        #expect(abs(moverFleet - moverSum) <= 1e-6 * moverSum)
+        for name in stays {
+            #expect(joules(fleetRows, name).count == 1)
+            let alone = joules(localRows, name).reduce(0, +)
+            #expect(alone > 100)
+            #expect(abs((joules(fleetRows, name).first ?? 0) - alone) <= 1e-6 * alone, "\(name)")
+        }
+        let fleetTotal = (fleet["total"] as? [String: Any])?["energy_joules"] as? Double ?? -1
+        let localTotal = local.compactMap { ($0["total"] as? [String: Any])?["energy_joules"] as? Double }.reduce(0, +)
+        #expect(abs(fleetTotal - localTotal) <= 1e-6 * max(1, localTotal), "fleet \(fleetTotal) J, hosts \(localTotal) J")
+        #expect((fleet["model_versions"] as? [[String: Any]])?.count == 1)
+        _ = stayProcesses
+    }
+}
