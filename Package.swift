@@ -240,7 +240,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CinergyCore", "CinergyTestSupport"],
+            dependencies: ["CinergyCore", "CinergyLedger", "CinergyTestSupport"],
             swiftSettings: swiftSettings
         ),
         // Measurements of the release binary (`make bench`, docs/BENCHMARKS.md), not tests: a

@@ -59,8 +59,14 @@ public enum StandInMeter {
             const char *file = argv[2];
             unsigned long long range = argc > 3 ? strtoull(argv[3], 0, 10) : 0;
             srand(12345);
-            unsigned long long busy0, total0, busy1, total1;
-            if (read_cpu(&busy0, &total0) != 0) return 1;
+            /* The load is read over the last second (ten 100 ms periods), as a meter that averages
+               does: over 100 ms, /proc/stat's 10 ms ticks make the load jump, and the curve (concave)
+               of a jumping load averages below the curve of its mean, a bias that flattens it. */
+            enum { WINDOW = 10 };
+            unsigned long long busy[WINDOW], total[WINDOW], busy1, total1;
+            if (read_cpu(&busy1, &total1) != 0) return 1;
+            for (int i = 0; i < WINDOW; i++) { busy[i] = busy1; total[i] = total1; }
+            int oldest = 0;
             double energy = 0, last = now();
             double load = 0;
             char text[64];
@@ -68,9 +74,10 @@ public enum StandInMeter {
                 struct timespec pause = {0, 100000000};
                 nanosleep(&pause, 0);
                 if (read_cpu(&busy1, &total1) != 0) return 1;
-                if (total1 > total0) load = 100.0 * (double)(busy1 - busy0) / (double)(total1 - total0);
-                busy0 = busy1;
-                total0 = total1;
+                if (total1 > total[oldest]) load = 100.0 * (double)(busy1 - busy[oldest]) / (double)(total1 - total[oldest]);
+                busy[oldest] = busy1;
+                total[oldest] = total1;
+                oldest = (oldest + 1) % WINDOW;
                 double scale = 1;
                 if (argc > 4) {
                     FILE *s = fopen(argv[4], "r");

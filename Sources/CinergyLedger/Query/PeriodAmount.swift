@@ -1,3 +1,5 @@
+import CinergyCore
+
 /// What a VM (or several together) used over a period, as the ledger's buckets sum it.
 public struct PeriodAmount: Sendable, Equatable {
     /// Energy (static + dynamic, plus ``unsplitJoules``), joules.
@@ -45,6 +47,15 @@ public struct PeriodAmount: Sendable, Equatable {
         self.attributedJoules = attributedJoules
         self.runningSeconds = runningSeconds
         self.cpuSeconds = cpuSeconds
+    }
+
+    /// The figures of one bucket's `amount` (always split: buckets are written with the split).
+    init(_ amount: BucketAmount) {
+        self.init(
+            energyJoules: amount.energyJoules, staticJoules: amount.staticJoules, dynamicJoules: amount.dynamicJoules, unsplitJoules: 0,
+            reconstructedJoules: amount.reconstructedJoules, carbonGrams: amount.carbonGrams, embodiedGrams: amount.embodiedGrams,
+            runningSeconds: amount.runningSeconds, cpuSeconds: amount.cpuSeconds
+        )
     }
 
     /// Energy over the time counted, watts; nil when no time was counted. Numerator and

@@ -93,9 +93,12 @@ public final class Ledger: Sendable {
     }
 
     /// Reads the registry's counters and writes what is new in one transaction (off the
-    /// cooperative pool); what cannot be written stays pending for the next flush.
-    public func flush() async {
-        await onQueue { self.flushNow() }
+    /// cooperative pool); what cannot be written stays pending for the next flush. The amounts of
+    /// the minute still running are held in one row until it is over
+    /// (``LedgerStore/write(_:holdingFrom:pruneMinutesBefore:pruneHoursBefore:)``); a `final`
+    /// flush (the agent stopping) writes everything out.
+    public func flush(final: Bool = false) async {
+        await onQueue { self.flushNow(final: final) }
         if integrityCheckDue { checkIntegrityInBackground() }
     }
 
@@ -105,7 +108,7 @@ public final class Ledger: Sendable {
     }
 
     /// ``flush()`` on the calling thread: for tests and benchmarks, never from async code.
-    public func flushNow() {
+    public func flushNow(final: Bool = false) {
         guard isEnabled else { return }
         connectIfNeeded()
         let now = clock()
@@ -132,7 +135,10 @@ public final class Ledger: Sendable {
         let minuteCutoff = Int64(keepMinutesAfter)
         let hourCutoff = Int64(now - configuration.hourRetentionDays * 86400)
         do {
-            try store.write(batch, pruneMinutesBefore: prune ? minuteCutoff : nil, pruneHoursBefore: prune ? hourCutoff : nil)
+            try store.write(
+                batch, holdingFrom: final ? nil : Int64((now / 60).rounded(.down)) * 60, pruneMinutesBefore: prune ? minuteCutoff : nil,
+                pruneHoursBefore: prune ? hourCutoff : nil
+            )
             let recovered = state.withLock { state in
                 state.lastFlushUnixSeconds = now
                 if prune { state.lastPruneUnixSeconds = now }

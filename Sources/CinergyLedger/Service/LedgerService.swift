@@ -26,9 +26,10 @@ public struct LedgerService: Service {
                 await ledger.flush()
             }
         }
-        // Graceful shutdown: what the last interval added is written before the agent exits,
-        // and the lock goes with it (a waiting agent takes over from the checkpoints just written).
-        await ledger.flush()
+        // Graceful shutdown: what the last interval added, and the minute held, are written out
+        // before the agent exits, and the lock goes with it (a waiting agent takes over from the
+        // checkpoints just written).
+        await ledger.flush(final: true)
         await ledger.close()
     }
 }

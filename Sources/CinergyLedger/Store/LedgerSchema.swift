@@ -17,6 +17,9 @@ import GRDB
 /// - `change_seq` (v4) on `vm`, `model_version` and both bucket tables: the sequence number of the
 ///   write that last changed the row, and `replication_state`: the counter those numbers come
 ///   from and the replication's watermark (LedgerSchema+Replication.swift).
+/// - `held_minute` (v5): the amounts of the minute still running, each VM's checkpoint with them,
+///   in one row that each flush replaces; written out to the VM rows and buckets once the minute
+///   is over, and added by every read (LedgerSchema+Held.swift).
 enum LedgerSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -78,6 +81,9 @@ enum LedgerSchema {
         }
         migrator.registerMigration("v4") { db in
             try migrateToV4(db)
+        }
+        migrator.registerMigration("v5") { db in
+            try migrateToV5(db)
         }
         return migrator
     }

@@ -16,16 +16,17 @@ extension LedgerStore {
     /// Every VM the ledger knows, by name.
     public func allVMsNow() throws(LedgerError) -> [LedgerVM] {
         try readingNow { db in
-            try VMRow.fetchAll(db, sql: "SELECT \(VMRow.columns) FROM vm ORDER BY name, key").map(\.vm)
+            try Self.withHeld(VMRow.fetchAll(db, sql: "SELECT \(VMRow.columns) FROM vm ORDER BY name, key").map(\.vm), db)
         }
     }
 
     static func vms(matching text: String, _ db: Database) throws -> [LedgerVM] {
-        try VMRow.fetchAll(
-            db,
-            sql: "SELECT \(VMRow.columns) FROM vm WHERE key = ? OR uuid = ? OR name = ? ORDER BY last_seen DESC",
-            arguments: [text, text.lowercased(), text]
-        ).map(\.vm)
+        try withHeld(
+            VMRow.fetchAll(
+                db,
+                sql: "SELECT \(VMRow.columns) FROM vm WHERE key = ? OR uuid = ? OR name = ? ORDER BY last_seen DESC",
+                arguments: [text, text.lowercased(), text]
+            ).map(\.vm), db)
     }
 
     // MARK: Reports
@@ -42,12 +43,15 @@ extension LedgerStore {
 
     static func report(period: LedgerPeriod, by grouping: ReportGrouping, _ db: Database) throws -> LedgerReport {
         let plan = PeriodPlan(period, minutesKeptFrom: try minutesKeptFrom(db))
+        // The minute still running is held apart from the buckets: added to them here.
+        let held = try heldRows(db)
         var sums: [BucketSumRow] = []
         if !plan.hourStarts.isEmpty {
             sums += try BucketSumRow.sumsByVM("hour_bucket", from: plan.hourStarts.lowerBound, to: plan.hourStarts.upperBound, db)
+            sums += held.lazy.filter { plan.hourStarts.contains(Self.hourStart($0.start ?? 0)) }.map(\.withoutStart)
         }
         for span in plan.minuteSpans {
-            sums += try minuteSums(in: span, db)
+            sums += try minuteSums(in: span, held: held, db)
         }
         var byVM: [Int64: (amount: PeriodAmount, versions: Set<Int64>)] = [:]
         for sum in sums {
@@ -140,6 +144,7 @@ extension LedgerStore {
         let hours = plan.points.map(\.hourStarts).filter { !$0.isEmpty }
         let spans = plan.points.flatMap(\.minuteSpans)
         var hourRows: [BucketSumRow] = []
+        let held = try heldRows(db).filter { $0.vmID == vm.id }
         if let lower = hours.first?.lowerBound, let upper = hours.last?.upperBound {
             hourRows = try BucketSumRow.fetchAll(
                 db,
@@ -149,6 +154,11 @@ extension LedgerStore {
                     """,
                 arguments: [vm.id, lower, upper]
             )
+            for var row in held where (lower..<upper).contains(Self.hourStart(row.start ?? 0)) {
+                row.start = Self.hourStart(row.start ?? 0)
+                hourRows.append(row)
+            }
+            hourRows.sort { ($0.start ?? 0) < ($1.start ?? 0) }
         }
         // Adjacent spans (a step of minutes) read in one range; the edges of a step of hours apart.
         var ranges: [LedgerPeriod] = []
@@ -170,7 +180,9 @@ extension LedgerStore {
                 // One minute more on each side: a cut minute's neighbours tell where in it the VM ran.
                 arguments: [vm.id, range.fromUnixSeconds - 120, range.toUnixSeconds + 60]
             )
+            minuteRows += held.filter { Double($0.start ?? 0) > range.fromUnixSeconds - 120 && Double($0.start ?? 0) < range.toUnixSeconds + 60 }
         }
+        minuteRows.sort { ($0.start ?? 0) < ($1.start ?? 0) }
         // The seconds counted in each minute (all versions), for the cut minutes' shares.
         var counted: [Int64: Double] = [:]
         for row in minuteRows { counted[row.start ?? 0, default: 0] += Self.countedSeconds(row.amount) }
@@ -214,12 +226,13 @@ extension LedgerStore {
     /// The minute buckets of `span` (within one hour) by VM and model version, each weighted by
     /// its share of the span: the minutes wholly inside it added up in SQL, the (at most two)
     /// minutes it cuts read with their neighbours and prorated (``PeriodPlan/share``).
-    static func minuteSums(in span: LedgerPeriod, _ db: Database) throws -> [BucketSumRow] {
+    static func minuteSums(in span: LedgerPeriod, held: [BucketSumRow], _ db: Database) throws -> [BucketSumRow] {
         let firstWhole = Int64((span.fromUnixSeconds / 60).rounded(.up) * 60)
         let endWhole = Int64((span.toUnixSeconds / 60).rounded(.down) * 60)
         var sums: [BucketSumRow] = []
         if firstWhole < endWhole {
             sums += try BucketSumRow.sumsByVM("minute_bucket", from: firstWhole, to: endWhole, db)
+            sums += held.lazy.filter { (firstWhole..<endWhole).contains($0.start ?? 0) }.map(\.withoutStart)
         }
         var cut = Set<Int64>()
         let fromMinute = Int64((span.fromUnixSeconds / 60).rounded(.down) * 60)
@@ -233,7 +246,7 @@ extension LedgerStore {
                     WHERE start >= ? AND start <= ? GROUP BY start, vm_id, model_version_id
                     """,
                 arguments: [minute - 60, minute + 60]
-            )
+            ) + held.filter { ((minute - 60)...(minute + 60)).contains($0.start ?? 0) }
             var counted: [Int64: [Int64: Double]] = [:]
             for row in rows { counted[row.vmID, default: [:]][row.start ?? 0, default: 0] += countedSeconds(row.amount) }
             let cutIDs = Set(rows.lazy.filter { $0.start == minute }.map(\.vmID))
@@ -252,6 +265,9 @@ extension LedgerStore {
         }
         return sums
     }
+
+    /// The start of the hour `start` is in, Unix seconds.
+    static func hourStart(_ start: Int64) -> Int64 { start - ((start % 3600) + 3600) % 3600 }
 
     /// The seconds a bucket counted the VM (its running seconds; energy without them counts as
     /// time present, so a bucket with energy is never taken for an empty neighbour).
@@ -289,7 +305,24 @@ extension LedgerStore {
     static func vms(ids: [Int64], _ db: Database) throws -> [LedgerVM] {
         guard !ids.isEmpty else { return [] }
         let list = ids.sorted().map(String.init).joined(separator: ",")
-        return try VMRow.fetchAll(db, sql: "SELECT \(VMRow.columns) FROM vm WHERE id IN (\(list))").map(\.vm)
+        return try withHeld(VMRow.fetchAll(db, sql: "SELECT \(VMRow.columns) FROM vm WHERE id IN (\(list))").map(\.vm), db)
+    }
+
+    /// `vms` with the held minute added: its counters, and when the VM was first and last seen.
+    static func withHeld(_ vms: [LedgerVM], _ db: Database) throws -> [LedgerVM] {
+        let held = Dictionary(try heldEntries(db).map { ($0.vmID, $0) }, uniquingKeysWith: { first, _ in first })
+        guard !held.isEmpty else { return vms }
+        return vms.map { vm in
+            guard let entry = held[vm.id] else { return vm }
+            var vm = vm
+            vm.firstSeenUnixSeconds = min(vm.firstSeenUnixSeconds, entry.firstSeenUnixSeconds)
+            vm.lastSeenUnixSeconds = max(vm.lastSeenUnixSeconds, entry.lastSeenUnixSeconds)
+            for bucket in entry.buckets {
+                vm.energyJoules += bucket.amount.energyJoules
+                vm.carbonGrams += bucket.amount.carbonGrams
+            }
+            return vm
+        }
     }
 
     /// The start of the oldest hour whose minute buckets are all kept, Unix seconds: `-infinity`

@@ -1,5 +1,6 @@
 import CinergyCore
 import GRDB
+import Synchronization
 public import SystemPackage
 
 /// The ledger's SQLite database (WAL mode) through one GRDB `DatabaseQueue`.
@@ -13,6 +14,11 @@ public final class LedgerStore: Sendable {
     /// A pool (one writer, readers beside it: a report never waits for a flush, nor a flush for
     /// a report), or a read-only queue (``init(readingOnly:)``).
     let queue: any DatabaseWriter
+    /// What the last write held (``write(_:holdingFrom:pruneMinutesBefore:pruneHoursBefore:)``):
+    /// the amounts of the minute still running, as the file's `held_minute` row has them.
+    let held = Mutex(LedgerBatch())
+    /// The VM rows' ids by ledger key, as the last write left them; nil: to be read.
+    let vmIDs = Mutex<[String: Int64]?>(nil)
 
     /// A store on a queue already open (``init(readingOnly:)``).
     init(path: FilePath, queue: any DatabaseWriter) {
@@ -52,6 +58,9 @@ public final class LedgerStore: Sendable {
                 }
             }
             try LedgerSchema.migrator.migrate(queue)
+            // What an agent held when it stopped without writing it out (a SIGKILL) goes to the
+            // VM rows and buckets before anything reads them.
+            try queue.write { db in try Self.rollHeld(db) }
             self.queue = queue
         } catch {
             throw Self.ledgerError(error, path: path)
@@ -95,22 +104,13 @@ public final class LedgerStore: Sendable {
 
     // MARK: Writing
 
-    /// Every VM's cumulative counters, by ledger key: what the registry is seeded with.
+    /// Every VM's cumulative joules and grams, by ledger key (``accounts()``' totals).
     public func totals() throws(LedgerError) -> [String: (joules: Double, grams: Double)] {
-        do {
-            return try queue.read { db in
-                var totals: [String: (joules: Double, grams: Double)] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT key, energy_joules, carbon_grams FROM vm") {
-                    totals[row[0]] = (row[1], row[2])
-                }
-                return totals
-            }
-        } catch {
-            throw Self.ledgerError(error, path: path)
-        }
+        try accounts().mapValues { ($0.totals.energyJoules, $0.totals.carbonGrams) }
     }
 
-    /// Every VM's stored account, by ledger key: its totals and checkpoint.
+    /// Every VM's stored account, by ledger key: its totals and checkpoint, the held minute's
+    /// amounts and checkpoint included (the VM row alone is behind them while a minute runs).
     public func accounts() throws(LedgerError) -> [String: LedgerStoredAccount] {
         do {
             return try queue.read { db in
@@ -140,6 +140,12 @@ public final class LedgerStore: Sendable {
                         ),
                         checkpoint: checkpoint
                     )
+                }
+                for held in try Self.heldEntries(db) {
+                    var account = accounts[held.key] ?? LedgerStoredAccount(totals: BucketAmount())
+                    for bucket in held.buckets { account.totals += bucket.amount }
+                    if let checkpoint = held.checkpoint { account.checkpoint = checkpoint }
+                    accounts[held.key] = account
                 }
                 return accounts
             }
@@ -213,30 +219,56 @@ public final class LedgerStore: Sendable {
     /// amounts added to them), its minute buckets and the hour buckets they fall in (added to what
     /// is there), the host state; then deletes minute buckets that start before
     /// `pruneMinutesBefore` and hour buckets before `pruneHoursBefore`, when given.
+    ///
+    /// With `holdingFrom` (the start of the minute still running), the amounts of that minute and
+    /// later are *held*: added to the ones this store held already and written, with each VM's
+    /// checkpoint, as the one row of `held_minute` rather than as a row per VM and bucket; they go
+    /// to the VM rows and the buckets at the first write after their minute is over (a flush costs
+    /// one statement for all VMs, and a minute's rows are written once). Every read adds the held
+    /// amounts (``heldEntries(_:)``); the next open writes them out (``rollHeld(_:)``). A VM
+    /// without a row yet is written out whole, so that the held amounts always name a row.
+    /// Without `holdingFrom`, everything is written out (the agent's last flush).
     public func write(
-        _ batch: LedgerBatch, pruneMinutesBefore: Int64? = nil, pruneHoursBefore: Int64? = nil
+        _ batch: LedgerBatch, holdingFrom: Int64? = nil, pruneMinutesBefore: Int64? = nil, pruneHoursBefore: Int64? = nil
     ) throws(LedgerError) {
+        var candidate = held.withLock { $0 }
+        candidate.merge(batch)
         do {
-            try queue.write { db in
+            let cached = vmIDs.withLock { $0 }
+            let (kept, ids) = try queue.write { db -> (LedgerBatch, [String: Int64]?) in
                 try LedgerSchema.advanceChangeSequence(db)
-                // Each model version once per flush: its id, first and last use in this batch.
-                var versions: [String: (first: Double, last: Double)] = [:]
-                for entry in batch.entries.values {
-                    for key in entry.buckets.keys {
-                        let start = Double(key.minuteStart)
-                        let known = versions[key.modelParameters] ?? (start, start + 60)
-                        versions[key.modelParameters] = (min(known.first, start), max(known.last, start + 60))
+                var ids = try cached ?? Self.allVMIDs(db)
+                var rolled = LedgerBatch(hostState: candidate.hostState)
+                var kept = LedgerBatch()
+                for (key, entry) in candidate.entries {
+                    guard let holdingFrom, ids[key] != nil else {
+                        rolled.entries[key] = entry
+                        continue
+                    }
+                    var heldBuckets: [LedgerBucketKey: BucketAmount] = [:]
+                    var rolledBuckets: [LedgerBucketKey: BucketAmount] = [:]
+                    for (bucket, amount) in entry.buckets {
+                        if bucket.minuteStart >= holdingFrom { heldBuckets[bucket] = amount } else { rolledBuckets[bucket] = amount }
+                    }
+                    guard !heldBuckets.isEmpty else {
+                        rolled.entries[key] = entry
+                        continue
+                    }
+                    var heldEntry = entry
+                    heldEntry.buckets = heldBuckets
+                    kept.entries[key] = heldEntry
+                    if !rolledBuckets.isEmpty {
+                        // The checkpoint stays with the held amounts: a reader adds both to the row.
+                        var rolledEntry = entry
+                        rolledEntry.buckets = rolledBuckets
+                        rolledEntry.checkpoint = nil
+                        rolled.entries[key] = rolledEntry
                     }
                 }
-                var ids: [String: Int64] = [:]
-                for (parameters, used) in versions {
-                    ids[parameters] = try Self.modelVersionID(parameters: parameters, first: used.first, last: used.last, db: db)
-                }
-                let statements = try FlushStatements(db)
-                for (key, entry) in batch.entries {
-                    try Self.write(key: key, entry: entry, versionIDs: ids, statements: statements, db: db)
-                }
-                if let state = batch.hostState {
+                let versionIDs = try Self.modelVersionIDs(of: candidate, db)
+                for (key, id) in try Self.writeOut(rolled, versionIDs: versionIDs, db) { ids[key] = id }
+                try Self.storeHeld(kept, ids: ids, versionIDs: versionIDs, db)
+                if let state = rolled.hostState {
                     try db.execute(
                         sql: """
                             INSERT INTO ledger_state (id, boot_id, last_flush, host_busy_ticks, host_total_ticks) VALUES (1, ?, ?, ?, ?)
@@ -265,11 +297,54 @@ public final class LedgerStore: Sendable {
                             """,
                         arguments: [pruneHoursBefore]
                     )
+                    if db.changesCount > 0 { return (kept, nil) }
                 }
+                return (kept, ids)
             }
+            // Only once the transaction is in: a failed write leaves what was held, and the
+            // caller puts the batch back into its pending amounts.
+            held.withLock { $0 = kept }
+            vmIDs.withLock { $0 = ids }
         } catch {
             throw Self.ledgerError(error, path: path)
         }
+    }
+
+    /// Every VM row's id, by ledger key.
+    static func allVMIDs(_ db: Database) throws -> [String: Int64] {
+        var ids: [String: Int64] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT key, id FROM vm")
+        while let row = try rows.next() { ids[row[0]] = row[1] }
+        return ids
+    }
+
+    /// Each model version of `batch` once: its id (created if new), its first and last use moved
+    /// to include the batch's minutes; by canonical text.
+    static func modelVersionIDs(of batch: LedgerBatch, _ db: Database) throws -> [String: Int64] {
+        var versions: [String: (first: Double, last: Double)] = [:]
+        for entry in batch.entries.values {
+            for key in entry.buckets.keys {
+                let start = Double(key.minuteStart)
+                let known = versions[key.modelParameters] ?? (start, start + 60)
+                versions[key.modelParameters] = (min(known.first, start), max(known.last, start + 60))
+            }
+        }
+        var ids: [String: Int64] = [:]
+        for (parameters, used) in versions {
+            ids[parameters] = try modelVersionID(parameters: parameters, first: used.first, last: used.last, db: db)
+        }
+        return ids
+    }
+
+    /// Writes `batch`'s entries to the VM rows and the buckets; returns the rows' ids by ledger key.
+    static func writeOut(_ batch: LedgerBatch, versionIDs: [String: Int64], _ db: Database) throws -> [String: Int64] {
+        guard !batch.entries.isEmpty else { return [:] }
+        let statements = try FlushStatements(db)
+        var ids: [String: Int64] = [:]
+        for (key, entry) in batch.entries {
+            if let id = try write(key: key, entry: entry, versionIDs: versionIDs, statements: statements, db: db) { ids[key] = id }
+        }
+        return ids
     }
 
     /// The flush's statements, looked up in the connection's cache once per flush (the cache is
@@ -341,7 +416,9 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    private static func write(key: String, entry: LedgerBatch.Entry, versionIDs: [String: Int64], statements: FlushStatements, db: Database) throws {
+    private static func write(
+        key: String, entry: LedgerBatch.Entry, versionIDs: [String: Int64], statements: FlushStatements, db: Database
+    ) throws -> Int64? {
         let identity = entry.identity
         let nova = identity.nova
         let total = entry.total
@@ -371,7 +448,7 @@ public final class LedgerStore: Sendable {
         vm.bind(checkpoint?.unixSeconds)
         vm.bind(total.embodiedGrams)
         vm.bind(total.attributedJoules)
-        guard let id = try vm.run(db) else { return }
+        guard let id = try vm.run(db) else { return nil }
         var hours: [LedgerBucketKey: BucketAmount] = [:]
         for (bucket, amount) in entry.buckets {
             guard let version = versionIDs[bucket.modelParameters] else { continue }
@@ -383,6 +460,7 @@ public final class LedgerStore: Sendable {
             guard let version = versionIDs[bucket.modelParameters] else { continue }
             try upsertBucket(statements.hour, id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 3600, db: db)
         }
+        return id
     }
 
     private static func upsertBucket(

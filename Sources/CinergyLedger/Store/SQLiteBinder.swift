@@ -6,7 +6,7 @@ import GRDBSQLite
 /// call) cost more than SQLite's own work there (docs/BENCHMARKS.md, "Ledger at scale").
 struct SQLiteBinder {
     let statement: SQLiteStatement
-    private var index: Int32 = 1
+    private(set) var index: Int32 = 1
 
     /// Resets `statement` for new bindings.
     init(_ statement: Statement) {
@@ -72,5 +72,15 @@ struct SQLiteBinder {
         }
     }
 
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
+
+extension SQLiteBinder {
+    /// Binds `bytes` as a blob (SQLite copies them).
+    mutating func bind(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            _ = sqlite3_bind_blob(statement, index, buffer.baseAddress, Int32(clamping: buffer.count), Self.transient)
+        }
+        index += 1
+    }
 }

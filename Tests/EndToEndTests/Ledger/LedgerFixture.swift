@@ -1,5 +1,8 @@
+import CinergyCore
+import CinergyLedger
 import CinergyTestSupport
 import Foundation
+import SystemPackage
 import Testing
 
 #if canImport(Glibc)
@@ -83,52 +86,34 @@ enum LedgerFixture {
         return rows.first { $0["vm"] as? String == vm }?["energy_joules"] as? Double
     }
 
-    /// The first row `sql` (with one `?` bound to `argument`) gives in the ledger file at `path`,
-    /// its columns as text separated by spaces ("" when there is no row), read with Python's
-    /// sqlite3: another process, as an operator's tool would read it.
-    static func query(_ path: String, _ sql: String, _ argument: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
-            "-c",
-            "import sqlite3, sys; row = sqlite3.connect(sys.argv[1]).execute(sys.argv[2], (sys.argv[3],)).fetchone(); "
-                + "print(' '.join(map(str, row)) if row else '')",
-            path, sql, argument,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// Every VM's stored account in the ledger file at `path`, read as `cinergy report` reads it:
+    /// read-only, beside the running agent, the minute it holds included.
+    static func storedAccounts(_ path: String) throws -> [String: LedgerStoredAccount] {
+        try LedgerStore(readingOnly: FilePath(path)).accounts()
     }
 
     /// The VM's cumulative joules in the ledger file at `path`.
     static func storedJoules(_ path: String, key: String) throws -> Double? {
-        Double(try query(path, "SELECT energy_joules FROM vm WHERE key = ?", key))
+        try storedAccounts(path)[key]?.totals.energyJoules
     }
 
     /// The VM's attributed joules (its share of the host meter's energy, issue 18) in the ledger
     /// file at `path`, by VM name; nil while none is stored.
     static func storedAttributedJoules(_ path: String, name: String) throws -> Double? {
-        Double(try query(path, "SELECT attributed_joules FROM vm WHERE name = ?", name))
+        let store = try LedgerStore(readingOnly: FilePath(path))
+        guard let key = try store.allVMsNow().first(where: { $0.name == name })?.key else { return nil }
+        return try store.accounts()[key]?.totals.attributedJoules
     }
 
     /// The VM's stored account in the ledger file at `path` (energy, static, dynamic, CPU, running
     /// and reconstructed figures and its checkpoint's ticks and time); nil while it has no checkpoint.
     static func storedAccount(_ path: String, key: String) throws -> StoredAccount? {
-        let text = try query(
-            path,
-            "SELECT energy_joules, static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules, "
-                + "checkpoint_cpu_ticks, checkpoint_unix FROM vm WHERE key = ? AND checkpoint_unix IS NOT NULL",
-            key
-        )
-        let fields = text.split(separator: " ").compactMap { Double($0) }
-        guard fields.count == 8 else { return nil }
+        guard let account = try storedAccounts(path)[key], let checkpoint = account.checkpoint else { return nil }
+        let totals = account.totals
         return StoredAccount(
-            energy: fields[0], staticJoules: fields[1], dynamicJoules: fields[2], cpuSeconds: fields[3], runningSeconds: fields[4],
-            reconstructed: fields[5], checkpointTicks: fields[6], checkpointUnix: fields[7]
+            energy: totals.energyJoules, staticJoules: totals.staticJoules, dynamicJoules: totals.dynamicJoules,
+            cpuSeconds: totals.cpuSeconds, runningSeconds: totals.runningSeconds, reconstructed: totals.reconstructedJoules,
+            checkpointTicks: Double(checkpoint.cpuTicks), checkpointUnix: checkpoint.unixSeconds
         )
     }
 

@@ -48,3 +48,21 @@ struct BucketSumRow: FetchableRecord {
         )
     }
 }
+
+extension BucketSumRow {
+    init(vmID: Int64, modelVersionID: Int64, start: Int64?, amount: PeriodAmount) {
+        self.vmID = vmID
+        self.modelVersionID = modelVersionID
+        self.start = start
+        self.amount = amount
+    }
+}
+
+extension BucketSumRow {
+    /// The row with its start dropped (summed with rows of other starts).
+    var withoutStart: BucketSumRow {
+        var row = self
+        row.start = nil
+        return row
+    }
+}
