@@ -82,4 +82,28 @@ struct LedgerAttributedTests {
         let cut = try store.seriesNow(vm: partly, period: Self.period(Self.hour + 3510, Self.hour + 3630), stepSeconds: 60).get()
         #expect(cut.points.map { $0.amount.attributedJoules.map { ($0 * 1e6).rounded() / 1e6 } } == [45, 90, nil])
     }
+
+    @Test("the minute still running (held apart from the buckets) adds its attributed joules too")
+    func heldMinute() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(Double(Self.hour))
+        let registry = VMRegistry(accounting: Fixtures.accounting)
+        let ledger = Ledger(
+            configuration: LedgerConfiguration(stateDirectory: directory.filePath, flushIntervalSeconds: 10),
+            registry: registry, logger: Fixtures.logger, clock: { clock.now }
+        )
+        registry.reconcile(source: .procfs, observed: [Fixtures.vm("a", pid: 1, uuid: "u-a")], nowUnixSeconds: clock.now)
+        // Each 10 s: 10 s sampled (1 W: 10 J), and 15 J the meter attributes over the same 10 s.
+        for _ in 0..<4 {
+            clock.advance(10)
+            Fixtures.sample(registry, seconds: 10, atUnixSeconds: clock.now)
+            registry.accounts.addAttributed(["u-a": 15], fromUnixSeconds: clock.now - 10, toUnixSeconds: clock.now)
+            ledger.flushNow()
+        }
+        let store = try #require(ledger.store)
+        let amount = try #require(try store.reportNow(period: Self.period(Self.hour, Self.hour + 3600), by: .vm).rows.first?.amount)
+        #expect(amount.energyJoules == 40)
+        #expect(amount.attributedJoules == 60)
+    }
 }

@@ -35,7 +35,7 @@ public struct PeriodAmount: Sendable, Equatable {
 
     public init(
         energyJoules: Double, staticJoules: Double, dynamicJoules: Double, unsplitJoules: Double, reconstructedJoules: Double,
-        carbonGrams: Double, embodiedGrams: Double?, attributedJoules: Double? = nil, runningSeconds: Double, cpuSeconds: Double
+        carbonGrams: Double, embodiedGrams: Double?, attributedJoules: Double?, runningSeconds: Double, cpuSeconds: Double
     ) {
         self.energyJoules = energyJoules
         self.staticJoules = staticJoules
@@ -54,7 +54,7 @@ public struct PeriodAmount: Sendable, Equatable {
         self.init(
             energyJoules: amount.energyJoules, staticJoules: amount.staticJoules, dynamicJoules: amount.dynamicJoules, unsplitJoules: 0,
             reconstructedJoules: amount.reconstructedJoules, carbonGrams: amount.carbonGrams, embodiedGrams: amount.embodiedGrams,
-            runningSeconds: amount.runningSeconds, cpuSeconds: amount.cpuSeconds
+            attributedJoules: amount.attributedJoules, runningSeconds: amount.runningSeconds, cpuSeconds: amount.cpuSeconds
         )
     }
 
