@@ -29,11 +29,13 @@ struct LedgerPeriodRouteTests {
 
     /// The embodied carbon "steady" accrues, g/s (7.2 g per VM-hour).
     static let embodiedGramsPerSecond = 0.002
+    /// The power the host meter attributes to "steady", W (beside its isolated 1.25 W).
+    static let attributedWatts = 1.5
 
-    /// "steady": 1.25 W (0.5 static, 0.75 dynamic, 10 % of a CPU) and 0.002 g/s of embodied
-    /// carbon from t0 + 4.5 s to t0 + 79.5 s, one sample a second, each spread over its own
+    /// "steady": 1.25 W (0.5 static, 0.75 dynamic, 10 % of a CPU), 1.5 W attributed by the host
+    /// meter and 0.002 g/s of embodied carbon from t0 + 4.5 s to t0 + 79.5 s, one sample a second, each spread over its own
     /// interval and flushed on its own, under version A for the first 40 samples and B after.
-    /// "old": 1 W through `oldHour`, without embodied carbon (not accounted), whose first 30
+    /// "old": 1 W through `oldHour`, without embodied carbon or a meter (not accounted), whose first 30
     /// minute buckets are then pruned.
     static func withLedger(_ body: (Ledger) async throws -> Void) async throws {
         let path = NSTemporaryDirectory() + "cinergy-ledger-periods-\(UUID().uuidString)"
@@ -69,7 +71,7 @@ struct LedgerPeriodRouteTests {
                 minutes[Int64(minute), default: BucketAmount()] += BucketAmount(
                     energyJoules: 1.25 * seconds, staticJoules: 0.5 * seconds, dynamicJoules: 0.75 * seconds,
                     carbonGrams: 1.25 * seconds * 100 / 3.6e6, runningSeconds: seconds, cpuSeconds: 0.1 * seconds,
-                    embodiedGrams: Self.embodiedGramsPerSecond * seconds
+                    embodiedGrams: Self.embodiedGramsPerSecond * seconds, attributedJoules: Self.attributedWatts * seconds
                 )
                 from = to
             }
@@ -201,7 +203,7 @@ struct LedgerPeriodRouteTests {
             let lines = text.split(separator: "\r\n").map(String.init)
             #expect(
                 lines.first
-                    == "vm,uuid,project_id,project_name,vm_count,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,from,to,model_versions"
+                    == "vm,uuid,project_id,project_name,vm_count,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,attributed_joules,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,from,to,model_versions"
             )
             let steady = try #require(lines.first { $0.hasPrefix("steady,u-steady,p,proj,1,") })
             let (_, json) = try await Self.get(ledger, "/report?from=2026-12-01T19:00:34Z&to=2026-12-01T19:00:54Z")
@@ -214,7 +216,7 @@ struct LedgerPeriodRouteTests {
             let energyLines = energy.split(separator: "\r\n").map(String.init)
             #expect(
                 energyLines.first
-                    == "vm,uuid,start,end,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,model_versions"
+                    == "vm,uuid,start,end,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,attributed_joules,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,model_versions"
             )
             #expect(energyLines.count == 3)
             #expect(energyLines[1].hasPrefix("steady,u-steady,2026-12-01T19:00:34.000Z,2026-12-01T19:01:00.000Z,"))
@@ -263,6 +265,41 @@ struct LedgerPeriodRouteTests {
             #expect(series.map { $0["embodied_carbon_grams"] as? Double != nil } == [true, true])
             let (_, oldEnergy) = try await Self.get(ledger, "/energy?vm=old&from=2026-12-01T10:00:00Z&to=2026-12-01T11:00:00Z")
             #expect(try Self.json(oldEnergy)["sci_grams_per_vm_hour"] is NSNull)
+        }
+    }
+
+    @Test("the host meter's attributed joules beside the isolated ones, in /report, /energy and CSV; null where no meter measured")
+    func attributedBesideIsolated() async throws {
+        try await Self.withLedger { ledger in
+            let (_, body) = try await Self.get(ledger, "/report?from=2026-12-01T19:00:34Z&to=2026-12-01T19:00:54Z")
+            let steady = try Self.row(try Self.json(body), "steady")
+            let joules = try #require(steady["energy_joules"] as? Double)
+            let attributed = try #require(steady["attributed_joules"] as? Double)
+            // Spread and prorated as the isolated energy: 1.5 W beside 1.25 W.
+            #expect(abs(attributed - joules * Self.attributedWatts / 1.25) < 1e-9, "\(attributed) J beside \(joules) J")
+            // "old" had no meter: null, and so are a project's and the report's sums with it.
+            let (_, both) = try await Self.get(ledger, "/report?from=2026-12-01T10:00:00Z&to=2026-12-01T20:00:00Z&by=project")
+            let report = try Self.json(both)
+            #expect((report["rows"] as? [[String: Any]])?.first?["attributed_joules"] is NSNull)
+            #expect((report["total"] as? [String: Any])?["attributed_joules"] is NSNull)
+            let (_, byVM) = try await Self.get(ledger, "/report?from=2026-12-01T10:00:00Z&to=2026-12-01T20:00:00Z")
+            #expect(try Self.row(try Self.json(byVM), "old")["attributed_joules"] is NSNull)
+            #expect(abs((try Self.row(try Self.json(byVM), "steady")["attributed_joules"] as? Double ?? 0) - 75 * 1.5) < 1e-9)
+            // /energy: the total and each point.
+            let (_, energyBody) = try await Self.get(ledger, "/energy?vm=steady&from=2026-12-01T19:00:00Z&to=2026-12-01T19:02:00Z&step=1m")
+            let energy = try Self.json(energyBody)
+            #expect(abs((energy["attributed_joules"] as? Double ?? 0) - 75 * 1.5) < 1e-9, "\(energyBody)")
+            let series = try #require(energy["series"] as? [[String: Any]])
+            #expect(series.map { ($0["attributed_joules"] as? Double ?? -1) > 0 } == [true, true])
+            let (_, oldEnergy) = try await Self.get(ledger, "/energy?vm=old&from=2026-12-01T10:00:00Z&to=2026-12-01T11:00:00Z")
+            #expect(try Self.json(oldEnergy)["attributed_joules"] is NSNull)
+            // CSV: the column after reconstructed_joules, empty where null.
+            let (_, csv) = try await Self.get(ledger, "/report?from=2026-12-01T10:00:00Z&to=2026-12-01T20:00:00Z&format=csv")
+            let lines = csv.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let column = try #require(lines.first?.firstIndex(of: "attributed_joules"))
+            #expect(lines.first?[column - 1] == "reconstructed_joules")
+            #expect(lines.first { $0.first == "old" }?[column] == "")
+            #expect(Double(lines.first { $0.first == "steady" }?[column] ?? "").map { abs($0 - 75 * 1.5) < 1e-6 } == true)
         }
     }
 

@@ -153,6 +153,8 @@ struct HostEndToEndTests {
             share = await attribution()
             return vm(idleName, in: share) != nil && (vm(busyName, in: share)?["cpu_usage"] as? Double ?? 0) > 5
         }
+        // From here on every meter reading attributes to both VMs: the minutes from now are metered.
+        let meteredFrom = Date().timeIntervalSince1970.rounded(.up)
         let measured = try #require(share["measured_power_watts"] as? Double)
         let idleWatts = try #require(share["idle_power_watts"] as? Double)
         let vmsWatts = try #require(share["vms_attributed_power_watts"] as? Double)
@@ -217,6 +219,30 @@ struct HostEndToEndTests {
             return (attributed ?? 0) > staticEach * 2
         }
         print("metered share: \(attributed ?? 0) J attributed to \(busyName) in the ledger")
+        // /report gives it beside the isolated energy, over at least 30 s since the meter covered the
+        // VM, ending 20 s before asking (the meter has read, and the ledger flushed, the minute
+        // that ends the period: a bucket without its share would make the figure null).
+        var row: [String: Any] = [:]
+        var seconds = 0.0
+        try await agent.waitFor("the busy VM's attributed joules in /report", seconds: 120) {
+            let to = Date().timeIntervalSince1970.rounded(.down) - 20
+            guard to - meteredFrom >= 30 else { return false }
+            let format = ISO8601DateFormatter()
+            let period = "from=\(format.string(from: Date(timeIntervalSince1970: meteredFrom)))&to=\(format.string(from: Date(timeIntervalSince1970: to)))"
+            guard let (status, json) = try? await agent.get("/report?\(period)"), status == 200,
+                let found = ((json as? [String: Any])?["rows"] as? [[String: Any]])?.first(where: { $0["vm"] as? String == busyName })
+            else { return false }
+            row = found
+            seconds = to - meteredFrom
+            return true
+        }
+        let reported = try #require(row["attributed_joules"] as? Double, "\(row)")
+        let isolated = try #require(row["energy_joules"] as? Double)
+        // At least half its static share over the period (other stand-ins of a shared machine may
+        // come and take some), at most the stand-in's whole curve (110 W and its noise).
+        #expect(reported >= 0.5 * staticEach * seconds && reported <= 111 * seconds * 1.1, "\(reported) J over \(seconds) s")
+        #expect(isolated > 0)
+        print("metered share: /report over \(seconds) s: \(reported) J attributed to \(busyName), \(isolated) J isolated")
     }
 
     @Test("GET /host without a meter: load and model, meter null; a missing meter never stops the agent")

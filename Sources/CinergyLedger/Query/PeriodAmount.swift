@@ -20,6 +20,11 @@ public struct PeriodAmount: Sendable, Equatable {
     /// when any bucket summed was written without them (`SERVER_EMBODIED_EMISSIONS` unset then,
     /// or a ledger before v3): never a part of the period passed off as the whole.
     public var embodiedGrams: Double? = 0
+    /// The VM's share of the host meter's measured energy (its static share of the measured idle
+    /// power plus its CPU-time share of the power above idle, issue 18), joules, beside the
+    /// isolated ``energyJoules``; nil when any bucket summed was written without it (no host meter
+    /// then, or a ledger before v3), as ``embodiedGrams``.
+    public var attributedJoules: Double? = 0
     /// Seconds the VM was active (running, or paused and drawing its static share): the time its
     /// static power was counted over.
     public var runningSeconds = 0.0
@@ -30,7 +35,7 @@ public struct PeriodAmount: Sendable, Equatable {
 
     public init(
         energyJoules: Double, staticJoules: Double, dynamicJoules: Double, unsplitJoules: Double, reconstructedJoules: Double,
-        carbonGrams: Double, embodiedGrams: Double?, runningSeconds: Double, cpuSeconds: Double
+        carbonGrams: Double, embodiedGrams: Double?, attributedJoules: Double?, runningSeconds: Double, cpuSeconds: Double
     ) {
         self.energyJoules = energyJoules
         self.staticJoules = staticJoules
@@ -39,6 +44,7 @@ public struct PeriodAmount: Sendable, Equatable {
         self.reconstructedJoules = reconstructedJoules
         self.carbonGrams = carbonGrams
         self.embodiedGrams = embodiedGrams
+        self.attributedJoules = attributedJoules
         self.runningSeconds = runningSeconds
         self.cpuSeconds = cpuSeconds
     }
@@ -48,7 +54,7 @@ public struct PeriodAmount: Sendable, Equatable {
         self.init(
             energyJoules: amount.energyJoules, staticJoules: amount.staticJoules, dynamicJoules: amount.dynamicJoules, unsplitJoules: 0,
             reconstructedJoules: amount.reconstructedJoules, carbonGrams: amount.carbonGrams, embodiedGrams: amount.embodiedGrams,
-            runningSeconds: amount.runningSeconds, cpuSeconds: amount.cpuSeconds
+            attributedJoules: amount.attributedJoules, runningSeconds: amount.runningSeconds, cpuSeconds: amount.cpuSeconds
         )
     }
 
@@ -86,6 +92,7 @@ public struct PeriodAmount: Sendable, Equatable {
         left.carbonGrams += right.carbonGrams
         // Unknown stays unknown: a sum with an unaccounted part is not the whole.
         left.embodiedGrams = left.embodiedGrams.flatMap { known in right.embodiedGrams.map { known + $0 } }
+        left.attributedJoules = left.attributedJoules.flatMap { known in right.attributedJoules.map { known + $0 } }
         left.runningSeconds += right.runningSeconds
         left.cpuSeconds += right.cpuSeconds
     }
@@ -95,7 +102,8 @@ public struct PeriodAmount: Sendable, Equatable {
         PeriodAmount(
             energyJoules: energyJoules * share, staticJoules: staticJoules * share, dynamicJoules: dynamicJoules * share,
             unsplitJoules: unsplitJoules * share, reconstructedJoules: reconstructedJoules * share,
-            carbonGrams: carbonGrams * share, embodiedGrams: embodiedGrams.map { $0 * share }, runningSeconds: runningSeconds * share, cpuSeconds: cpuSeconds * share
+            carbonGrams: carbonGrams * share, embodiedGrams: embodiedGrams.map { $0 * share },
+            attributedJoules: attributedJoules.map { $0 * share }, runningSeconds: runningSeconds * share, cpuSeconds: cpuSeconds * share
         )
     }
 }

@@ -22,7 +22,7 @@ extension BucketSumRow {
         let statement = try db.cachedStatement(
             sql: """
                 SELECT vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, reconstructed_joules, carbon_grams,
-                       embodied_grams, running_seconds, cpu_seconds
+                       embodied_grams, running_seconds, cpu_seconds, attributed_joules
                 FROM \(table) WHERE start >= ? AND start < ?
                 """
         )
@@ -35,11 +35,12 @@ extension BucketSumRow {
             let energy = sqlite3_column_double(row, 2)
             let split = sqlite3_column_type(row, 3) != SQLITE_NULL
             let embodied: Double? = sqlite3_column_type(row, 7) == SQLITE_NULL ? nil : sqlite3_column_double(row, 7)
+            let attributed: Double? = sqlite3_column_type(row, 10) == SQLITE_NULL ? nil : sqlite3_column_double(row, 10)
             sums[key, default: PeriodAmount()].add(
                 energyJoules: energy, staticJoules: split ? sqlite3_column_double(row, 3) : 0,
                 dynamicJoules: sqlite3_column_double(row, 4), unsplitJoules: split ? 0 : energy,
                 reconstructedJoules: sqlite3_column_double(row, 5), carbonGrams: sqlite3_column_double(row, 6), embodiedGrams: embodied,
-                runningSeconds: sqlite3_column_double(row, 8), cpuSeconds: sqlite3_column_double(row, 9)
+                attributedJoules: attributed, runningSeconds: sqlite3_column_double(row, 8), cpuSeconds: sqlite3_column_double(row, 9)
             )
         }
         return sums.map { BucketSumRow(vmID: $0.key.vm, modelVersionID: $0.key.version, amount: $0.value) }
@@ -47,11 +48,11 @@ extension BucketSumRow {
 }
 
 extension PeriodAmount {
-    /// Adds one bucket row; a row without embodied grams makes the sum's unknown (nil), as
-    /// ``BucketSumRow/sums(weight:)`` counts it.
+    /// Adds one bucket row; a row without embodied grams (attributed joules) makes the sum's
+    /// unknown (nil), as ``BucketSumRow/sums(weight:)`` counts it.
     fileprivate mutating func add(
         energyJoules: Double, staticJoules: Double, dynamicJoules: Double, unsplitJoules: Double, reconstructedJoules: Double,
-        carbonGrams: Double, embodiedGrams: Double?, runningSeconds: Double, cpuSeconds: Double
+        carbonGrams: Double, embodiedGrams: Double?, attributedJoules: Double?, runningSeconds: Double, cpuSeconds: Double
     ) {
         self.energyJoules += energyJoules
         self.staticJoules += staticJoules
@@ -60,6 +61,7 @@ extension PeriodAmount {
         self.reconstructedJoules += reconstructedJoules
         self.carbonGrams += carbonGrams
         self.embodiedGrams = embodiedGrams.flatMap { grams in self.embodiedGrams.map { $0 + grams } }
+        self.attributedJoules = attributedJoules.flatMap { joules in self.attributedJoules.map { $0 + joules } }
         self.runningSeconds += runningSeconds
         self.cpuSeconds += cpuSeconds
     }
