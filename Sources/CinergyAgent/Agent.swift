@@ -56,7 +56,12 @@ public enum Agent {
         // earlier runs before the first sample and the first request; when it cannot, the agent
         // serves live figures and the ledger retries at every flush.
         let ledger = Ledger(configuration: configuration.ledgerConfiguration, registry: registry, logger: logger)
-        if ledger.isEnabled { await ledger.open() } else { logger.notice("ledger off (STATE_DIRECTORY=none): totals start from 0") }
+        if ledger.isEnabled {
+            await ledger.open()
+        } else {
+            registry.accounts.stopKeepingPending()
+            logger.notice("ledger off (STATE_DIRECTORY=none): totals start from 0")
+        }
         let app = try buildApplication(
             configuration: configuration, registry: registry, ledger: ledger, emissionFactors: emissionFactors, logger: logger
         )

@@ -174,7 +174,8 @@ public enum FleetReport {
     static let sumColumns = """
         sum(energy_joules), sum(coalesce(static_joules, 0)), sum(coalesce(dynamic_joules, 0)),
         sum(CASE WHEN static_joules IS NULL THEN energy_joules ELSE 0 END), sum(reconstructed_joules), sum(carbon_grams),
-        sum(embodied_grams), count(*) - count(embodied_grams), sum(running_seconds), sum(coalesce(cpu_seconds, 0))
+        sum(embodied_grams), count(*) - count(embodied_grams), sum(running_seconds), sum(coalesce(cpu_seconds, 0)),
+        sum(attributed_joules), count(*) - count(attributed_joules)
         """
 
     /// The buckets of `resolution` starting in [`from`, `to`) (`from` and `to` inclusive when
@@ -193,8 +194,13 @@ public enum FleetReport {
             """
         let rows = try await connection.query(query, logger: logger)
         var sums: [SumRow] = []
-        for try await (host, vmKey, version, bucketStart, energy, staticJ, dynamicJ, unsplit, reconstructed, carbon, embodied, unaccounted, running, cpu)
-            in rows.decode((String, String, String, Int64, Double, Double, Double, Double, Double, Double, Double?, Int64, Double, Double).self)
+        for try await (
+            host, vmKey, version, bucketStart, energy, staticJ, dynamicJ, unsplit, reconstructed, carbon, embodied, unaccounted, running, cpu,
+            attributed, unattributed
+        )
+            in rows.decode(
+                (String, String, String, Int64, Double, Double, Double, Double, Double, Double, Double?, Int64, Double, Double, Double?, Int64).self
+            )
         {
             sums.append(
                 SumRow(
@@ -202,7 +208,7 @@ public enum FleetReport {
                     amount: PeriodAmount(
                         energyJoules: energy, staticJoules: staticJ, dynamicJoules: dynamicJ, unsplitJoules: unsplit,
                         reconstructedJoules: reconstructed, carbonGrams: carbon, embodiedGrams: unaccounted > 0 ? nil : (embodied ?? 0),
-                        runningSeconds: running, cpuSeconds: cpu
+                        attributedJoules: unattributed > 0 ? nil : (attributed ?? 0), runningSeconds: running, cpuSeconds: cpu
                     )
                 )
             )

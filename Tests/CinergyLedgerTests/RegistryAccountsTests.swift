@@ -6,6 +6,20 @@ import Testing
 /// ledger key and outlive the registry's entries), the factor in force at each round.
 @Suite("Registry and accounts")
 struct RegistryAccountsTests {
+    @Test("without a ledger nothing is kept by minute (it would grow for as long as the agent runs); the totals still count")
+    func noLedgerKeepsNoPending() {
+        let registry = VMRegistry(accounting: Fixtures.accounting)
+        registry.reconcile(source: .procfs, observed: [Fixtures.vm("a", pid: 1, uuid: "u-a")], nowUnixSeconds: 1_000)
+        Fixtures.sample(registry, seconds: 10, atUnixSeconds: 1_010)
+        #expect(registry.accounts.pendingCount == 1)
+        registry.accounts.stopKeepingPending()
+        #expect(registry.accounts.pendingCount == 0)
+        for minute in 1...30 { Fixtures.sample(registry, seconds: 60, atUnixSeconds: 1_010 + Double(minute) * 60) }
+        #expect(registry.accounts.pendingCount == 0)
+        #expect(registry.accounts.takePending().entries.allSatisfy { $0.value.buckets.isEmpty })
+        #expect(registry.records().first?.energyJoules == 1_810)
+    }
+
     @Test("a VM that stops and starts again (same UUID, new process) keeps its totals")
     func stopStart() {
         let registry = VMRegistry(accounting: Fixtures.accounting)

@@ -57,6 +57,9 @@ public final class Accounts: Sendable {
         var versionIndex: [String: Int] = [:]
         var current = 0
         var context: ReconstructionContext?
+        /// Whether amounts are kept by minute for a ledger to take (``takePending()``); without a
+        /// ledger (``stopKeepingPending()``) nothing would ever take them.
+        var keepsPending = true
         /// Bumped by every change of the totals.
         var version: UInt64 = 0
 
@@ -94,6 +97,15 @@ public final class Accounts: Sendable {
     /// Makes `text` the model version in force: what is sampled from now on carries it.
     public func setModelParameters(_ text: String) {
         state.withLock { $0.current = $0.intern(text) }
+    }
+
+    /// Keeps no amounts by minute from now on (and drops those kept): there is no ledger to take
+    /// them, and they would grow by a bucket per VM and minute for as long as the agent runs.
+    public func stopKeepingPending() {
+        state.withLock { state in
+            state.keepsPending = false
+            for index in state.accounts.values.indices { state.accounts.values[index].pending = [:] }
+        }
     }
 
     // MARK: Counting
@@ -144,7 +156,7 @@ public final class Accounts: Sendable {
                 // Mutated in place (one hash of the key): a copy would copy its pending buckets too.
                 Self.add(
                     amount, sample: sample, process: item.process, identity: item.identity, version: version,
-                    ticksPerSecond: ticksPerSecond, to: &state.accounts[item.key, default: Account()]
+                    ticksPerSecond: ticksPerSecond, keepsPending: state.keepsPending, to: &state.accounts[item.key, default: Account()]
                 )
             }
             state.version &+= 1
@@ -153,13 +165,13 @@ public final class Accounts: Sendable {
 
     private static func add(
         _ amount: AccountAmount, sample: UsageSample, process: ProcessIdentity, identity: VMIdentity, version: Int,
-        ticksPerSecond: Double, to account: inout Account
+        ticksPerSecond: Double, keepsPending: Bool, to account: inout Account
     ) {
         let seconds = max(0, sample.intervalSeconds)
         let end = sample.sampledAtUnixSeconds
         if account.identity != identity { account.identity = identity }
         account.totals += amount
-        spread(amount, from: end - seconds, to: end, version: version, into: &account.pending)
+        if keepsPending { spread(amount, from: end - seconds, to: end, version: version, into: &account.pending) }
         account.firstSeen = min(account.firstSeen, end - seconds)
         account.lastSeen = max(account.lastSeen, end)
         if let ticks = sample.cpuTicks {
@@ -268,6 +280,7 @@ public final class Accounts: Sendable {
                 guard state.accounts[key] != nil else { continue }
                 let amount = AccountAmount(attributedJoules: value)
                 state.accounts[key]?.totals += amount
+                guard state.keepsPending else { continue }
                 Self.spread(amount, from: from, to: to, version: version, into: &state.accounts[key, default: Account()].pending)
             }
             state.version &+= 1
