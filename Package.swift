@@ -42,10 +42,20 @@ let package = Package(
             name: "CLibvirt",
             path: "Modules/CLibvirt"
         ),
+        // The system layer: the platform's C library imported once (Platform.swift), and the
+        // agent's processes, threads, files and clocks over it and swift-system.
+        .target(
+            name: "CinergySystem",
+            dependencies: [
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The model, procfs discovery, the VM registry and the sampler: no HTTP, no libvirt.
         .target(
             name: "CinergyCore",
             dependencies: [
+                "CinergySystem",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -57,6 +67,7 @@ let package = Package(
         .target(
             name: "CinergyMeter",
             dependencies: [
+                "CinergySystem",
                 "CinergyCore",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +79,7 @@ let package = Package(
         .target(
             name: "CinergyCalibration",
             dependencies: [
+                "CinergySystem",
                 "CinergyMeter",
                 "CinergyCore",
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -79,6 +91,7 @@ let package = Package(
         .target(
             name: "CinergyLedger",
             dependencies: [
+                "CinergySystem",
                 "CinergyCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the flush's hot statements (LedgerStore+Binding.swift).
@@ -95,6 +108,7 @@ let package = Package(
         .target(
             name: "CinergyFleet",
             dependencies: [
+                "CinergySystem",
                 "CinergyCore",
                 "CinergyLedger",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -107,6 +121,7 @@ let package = Package(
         .target(
             name: "CinergyAgent",
             dependencies: [
+                "CinergySystem",
                 "CinergyCore",
                 "CinergyLedger",
                 "CinergyFleet",
@@ -135,6 +150,7 @@ let package = Package(
         .target(
             name: "CinergyLibvirt",
             dependencies: [
+                "CinergySystem",
                 "CLibvirt",
                 "CinergyCore",
                 .product(name: "Logging", package: "swift-log"),
@@ -145,6 +161,7 @@ let package = Package(
         .executableTarget(
             name: "cinergy",
             dependencies: [
+                "CinergySystem",
                 "CinergyAgent",
                 "CinergyCalibration",
                 "CinergyLedger",
@@ -161,13 +178,18 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "CinergySystemTests",
+            dependencies: ["CinergySystem"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CinergyCoreTests",
             dependencies: ["CinergyCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CinergyMeterTests",
-            dependencies: ["CinergyMeter", "CinergyCore", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CinergyMeter", "CinergyCore", "CinergySystem", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

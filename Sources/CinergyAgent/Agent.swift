@@ -1,6 +1,7 @@
 import CinergyCore
 import CinergyMeter
 import CinergyLedger
+import CinergySystem
 import Hummingbird
 import Logging
 import SystemPackage

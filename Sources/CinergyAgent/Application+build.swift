@@ -3,6 +3,7 @@ public import CinergyFleet
 import CinergyLibvirt
 public import CinergyLedger
 public import CinergyMeter
+import CinergySystem
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle

@@ -1,5 +1,6 @@
-public import CinergyCore
+import CinergyCore
 import CinergyLedger
+public import CinergySystem
 import Dispatch
 public import Logging
 import PostgresNIO

@@ -1,3 +1,5 @@
+import CinergySystem
+
 /// A source of host power readings: RAPL, hwmon or IPMI.
 ///
 /// `read()` may block (IPMI spawns `ipmitool`, which takes a good fraction of a second): call it

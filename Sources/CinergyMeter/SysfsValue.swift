@@ -1,13 +1,6 @@
 import CinergyCore
+import CinergySystem
 import SystemPackage
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Reads the one-value files of sysfs (`energy_uj`, `power1_average`, `name`).
 enum SysfsValue {

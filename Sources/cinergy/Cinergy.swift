@@ -1,6 +1,7 @@
 import ArgumentParser
 import CinergyAgent
 import CinergyCore
+import CinergySystem
 
 /// `cinergy`: serves the isolated power and carbon of this host's QEMU/KVM VMs over HTTP (the
 /// `serve` subcommand, run when no other is named).

@@ -1,4 +1,5 @@
 import CinergyMeter
+import CinergySystem
 import Foundation
 import Testing
 

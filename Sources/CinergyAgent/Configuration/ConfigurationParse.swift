@@ -1,15 +1,8 @@
 import CinergyCore
 import CinergyFleet
+import CinergySystem
 import HummingbirdTLS
 import SystemPackage
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The parsers the configuration table's entries share.
 enum ConfigurationParse {

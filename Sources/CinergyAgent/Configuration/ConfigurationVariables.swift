@@ -1,6 +1,7 @@
 import CinergyCore
 import CinergyFleet
 import CinergyMeter
+import CinergySystem
 import Logging
 import SystemPackage
 

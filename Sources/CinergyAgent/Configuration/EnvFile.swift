@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergySystem
 import SystemPackage
 
 /// An env file: one `NAME=value` per line, `#` starting a comment line. Read once, parsed as
@@ -46,11 +47,3 @@ enum EnvFile {
         return variables
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif

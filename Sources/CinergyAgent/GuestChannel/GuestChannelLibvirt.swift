@@ -1,5 +1,6 @@
 import CinergyCore
 import CinergyLibvirt
+import CinergySystem
 import Logging
 import Synchronization
 

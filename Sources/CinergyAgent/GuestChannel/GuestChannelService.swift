@@ -1,4 +1,5 @@
 public import CinergyCore
+import CinergySystem
 public import Logging
 import NIOCore
 import NIOPosix

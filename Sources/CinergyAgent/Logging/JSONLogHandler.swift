@@ -1,3 +1,4 @@
+import CinergySystem
 public import Logging
 import CinergyCore
 

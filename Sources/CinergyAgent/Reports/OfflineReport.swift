@@ -1,6 +1,7 @@
 public import CinergyLedger
 import CinergyCore
 import CinergyFleet
+import CinergySystem
 import Logging
 import SystemPackage
 

@@ -1,13 +1,6 @@
 import CinergyCore
+import CinergySystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Duty-cycled busy threads, one per online CPU: at level P, each spins P % of every 100 ms period
 /// and sleeps the rest. The threads check for a stop (and for SIGINT/SIGTERM) while they spin and

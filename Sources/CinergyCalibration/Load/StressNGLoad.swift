@@ -1,13 +1,6 @@
 import CinergyCore
 import CinergyMeter
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CinergySystem
 
 /// `stress-ng --cpu N --cpu-load P`, restarted at each level; none at level 0.
 public final class StressNGLoad: LoadGenerator {

@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergySystem
 import SystemPackage
 
 /// The files a calibration writes, all at the end of a run that succeeded: the points as CSV,

@@ -1,13 +1,6 @@
 import CinergyCore
+import CinergySystem
 import SystemPackage
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Updates variables in an env file in place: each existing `NAME=…` line (also `export NAME=…`)
 /// of a variable is replaced, missing variables are appended, every other line and comment is kept.

@@ -1,5 +1,6 @@
 import CinergyCore
 import CinergyMeter
+import CinergySystem
 import SystemPackage
 
 /// `cinergy calibrate` from parsed options to the printed fragment: read or measure the points

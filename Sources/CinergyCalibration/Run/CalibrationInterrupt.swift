@@ -1,12 +1,5 @@
+import CinergySystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// SIGINT and SIGTERM during a calibration: the handler only records the signal (an atomic store,
 /// safe in a signal handler); the load threads and the run loop check it and stop.

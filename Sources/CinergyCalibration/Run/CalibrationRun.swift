@@ -1,13 +1,6 @@
 import CinergyCore
 import CinergyMeter
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CinergySystem
 
 /// Measures the host: holds each load level of the plan, and once a second records the host load
 /// that `/proc/stat` measured over that second with the meter's mean power over the same second.

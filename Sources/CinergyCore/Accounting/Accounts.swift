@@ -1,3 +1,4 @@
+import CinergySystem
 import Synchronization
 
 /// The one owner of each VM's account, by ledger key (``VMIdentity/ledgerKey``): it integrates the

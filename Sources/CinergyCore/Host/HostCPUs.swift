@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CinergySystem
 
 /// The host's CPUs, as the kernel reports them.
 public enum HostCPUs {

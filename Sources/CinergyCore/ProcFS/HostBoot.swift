@@ -1,3 +1,4 @@
+import CinergySystem
 import SystemPackage
 
 /// What identifies the host's current boot, and when it booted: PIDs and process start ticks mean

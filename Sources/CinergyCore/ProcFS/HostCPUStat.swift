@@ -1,12 +1,5 @@
+import CinergySystem
 import SystemPackage
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The host's aggregate CPU times: the `cpu` line of `/proc/stat`, summed over all CPUs, in clock ticks.
 ///

@@ -1,10 +1,5 @@
+import CinergySystem
 import SystemPackage
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Reads processes from a procfs tree: `/proc` on a host, a fixture directory in tests.
 public struct ProcFS: Sendable {

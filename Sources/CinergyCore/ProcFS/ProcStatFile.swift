@@ -1,3 +1,4 @@
+import CinergySystem
 import SystemPackage
 
 /// `/proc/PID/stat` held open and re-read with `pread`, so a sample costs one system call.

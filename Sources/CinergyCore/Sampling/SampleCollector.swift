@@ -1,3 +1,5 @@
+import CinergySystem
+
 /// Collects the VMs' CPU usage round after round: the state the sampler carries from one round to
 /// the next (an open `/proc/PID/stat` per VM and its previous reading) and the round itself
 /// (``runRound(monotonic:unixNow:)``). Owned by one loop; not shared.

@@ -1,3 +1,4 @@
+import CinergySystem
 import Logging
 import ServiceLifecycle
 

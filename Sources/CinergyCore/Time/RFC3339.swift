@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CinergySystem
 
 /// RFC 3339 date-times (`2026-12-01T07:00:00Z`, `2026-12-01T08:00:00.5+01:00`) to and from Unix
 /// seconds.

@@ -1,15 +1,8 @@
 public import CinergyCore
+import CinergySystem
 import Crypto
 import Synchronization
 public import SystemPackage
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `EMISSION_FACTOR_FILE`: the grid factor over time, re-read when the file changes (its size,
 /// modification time or inode). The file is a CSV, or the JSON of Electricity Maps' or WattTime's

@@ -1,16 +1,9 @@
 public import CinergyCore
+import CinergySystem
 import Dispatch
 public import Logging
 import Synchronization
 import SystemPackage
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The persistent energy ledger: at each flush, writes what the VMs' accounts (``Accounts``)
 /// counted since the last one, by minute, hour and model version, with each VM's checkpoint, in

@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergySystem
 import GRDB
 public import SystemPackage
 

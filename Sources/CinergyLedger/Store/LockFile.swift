@@ -1,12 +1,5 @@
+import CinergySystem
 public import SystemPackage
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// An exclusive `flock(2)` on a file in the state directory, held while the agent runs: a second
 /// agent pointed at the same directory finds it taken and leaves the database alone. The holder's

@@ -1,12 +1,5 @@
 import CLibvirt
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CinergySystem
 
 extension LibvirtConnection {
     /// The live XML description of the running domain with `uuid`, as libvirt holds it now (with

@@ -1,12 +1,5 @@
 import CLibvirt
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CinergySystem
 
 extension LibvirtConnection {
     /// The running and paused domains, with their state and current vCPU count.

@@ -1,15 +1,8 @@
 import CLibvirt
 import CinergyCore
+import CinergySystem
 import Logging
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The process-wide libvirt event loop: libvirt's default event implementation driven by a
 /// dedicated thread.

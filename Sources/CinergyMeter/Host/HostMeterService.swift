@@ -1,4 +1,5 @@
 public import CinergyCore
+import CinergySystem
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -217,9 +218,3 @@ private struct MeterLoop: Sendable {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif

@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergySystem
 import Synchronization
 import SystemPackage
 
@@ -66,7 +67,7 @@ public final class HwmonMeter: PowerMeter {
 
     public func read() throws(MeterError) -> MeterReading {
         let raw = try SysfsValue.integer(path)
-        let now = SysfsValue.monotonicSeconds()
+        let now = SystemClock.monotonicSeconds()
         guard isEnergyCounter else {
             let watts = Double(raw) / 1e6
             guard watts < 100_000 else {

@@ -1,3 +1,5 @@
+import CinergySystem
+
 /// The whole server's wall power from the BMC: `ipmitool dcmi power reading`.
 ///
 /// Each reading spawns ipmitool, which takes a good fraction of a second: read it from a thread of
@@ -33,7 +35,7 @@ public final class IPMIMeter: PowerMeter {
             throw .commandFailed(command: command, detail: error.description)
         }
         let (outcome, timedOut) = process.collect(timeoutSeconds: timeoutSeconds)
-        let now = SysfsValue.monotonicSeconds()
+        let now = SystemClock.monotonicSeconds()
         if timedOut {
             throw .commandFailed(command: command, detail: "no answer within \(MeterError.format(timeoutSeconds)) s")
         }

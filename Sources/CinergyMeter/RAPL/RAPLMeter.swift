@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergySystem
 import Synchronization
 import SystemPackage
 
@@ -81,7 +82,7 @@ public final class RAPLMeter: PowerMeter {
         for domain in domains {
             raw.append(try SysfsValue.integer(domain.energyPath, permissionHint: Self.permissionHint))
         }
-        let now = SysfsValue.monotonicSeconds()
+        let now = SystemClock.monotonicSeconds()
         let result: Result<Double, MeterError> = state.withLock { state in
             guard let previous = state else {
                 state = State(lastRaw: raw, lastSeconds: now, totalMicrojoules: 0)

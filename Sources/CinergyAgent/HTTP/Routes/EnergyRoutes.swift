@@ -1,5 +1,6 @@
 import CinergyCore
 import CinergyLedger
+import CinergySystem
 import Hummingbird
 
 /// `GET /energy?vm=&from=&to=&step=&format=json|csv`: one VM's energy (static, dynamic,

@@ -2,6 +2,7 @@ import CinergyCore
 import CinergyFleet
 import CinergyLedger
 import CinergyMeter
+import CinergySystem
 import Hummingbird
 
 /// `GET /health`: liveness, plus what the agent knows (VMs, last sample, sources).

@@ -2,6 +2,7 @@ import CinergyCore
 import CinergyFleet
 import CinergyLedger
 import CinergyMeter
+import CinergySystem
 import Hummingbird
 
 /// `GET /metrics`: the registry and the agent in the Prometheus text format.

@@ -1,5 +1,6 @@
 import CinergyCore
 import CinergyMeter
+import CinergySystem
 import Hummingbird
 
 /// `GET /power?vm=` and `GET /carbon?vm=`: one VM's isolated power and carbon emission rate.

@@ -1,5 +1,6 @@
 import CinergyCore
 import CinergyLedger
+import CinergySystem
 import Hummingbird
 
 /// `GET /report?from=&to=&by=vm|project&format=json|csv`: every VM's (or Nova project's) energy

@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A child process started with `posix_spawn` and a clean signal state (nothing blocked, default
 /// handlers), so that it does not inherit a mask that would make it ignore SIGTERM.
 ///
@@ -134,12 +126,12 @@ public final class SpawnedProcess {
     public func collect(timeoutSeconds: Double) -> (outcome: Outcome, timedOut: Bool) {
         var output: [UInt8] = []
         var errorOutput: [UInt8] = []
-        let deadline = SysfsValue.monotonicSeconds() + timeoutSeconds
+        let deadline = SystemClock.monotonicSeconds() + timeoutSeconds
         var timedOut = false
         var open = [outputDescriptor, errorDescriptor].filter { $0 >= 0 }
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !open.isEmpty {
-            let left = deadline - SysfsValue.monotonicSeconds()
+            let left = deadline - SystemClock.monotonicSeconds()
             if left <= 0 {
                 timedOut = true
                 break

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The agent's limit on open files (`RLIMIT_NOFILE`).
 ///
 /// The sampler keeps each VM's `/proc/PID/stat` open, so the agent holds one descriptor per VM on

@@ -1,9 +1,5 @@
-@testable import CinergyAgent
+import CinergySystem
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite("Open-file limit")
 struct OpenFileLimitTests {

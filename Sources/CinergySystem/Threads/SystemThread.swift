@@ -1,13 +1,5 @@
 import SystemPackage
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A POSIX thread of its own, for work that blocks (libvirt's event loop, busy loops) and must not
 /// hold one of the few threads of Swift's cooperative pool.
 public final class SystemThread: Sendable {

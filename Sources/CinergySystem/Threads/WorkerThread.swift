@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One thread of its own (a ``SystemThread``) that runs jobs one after another, in the order they
 /// were given: async code awaits blocking work there (procfs reads, libvirt calls) instead of
 /// holding one of the few threads of Swift's cooperative pool while it blocks.

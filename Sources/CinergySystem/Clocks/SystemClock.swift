@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The clocks sampling needs, and the kernel's clock-tick rate of `/proc` CPU times.
 public enum SystemClock {
     /// Seconds on the monotonic clock (for intervals).
