@@ -1,5 +1,7 @@
 import CinergyMeter
+import CinergySystem
 import Foundation
+import SystemPackage
 import Testing
 
 @Suite("IPMI DCMI meter")
@@ -31,8 +33,10 @@ struct IPMIMeterTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cinergy-ipmi-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/ipmitool"
-        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o755)
+        // Written through a close-on-exec descriptor: a descriptor open for writing that a process
+        // spawned meanwhile by another test inherited would make the script "Text file busy"
+        // (ETXTBSY) for as long as that process lives.
+        try SystemFile.replace(FilePath(path), with: Array(("#!/bin/sh\n" + body + "\n").utf8), permissions: [.ownerReadWriteExecute, .groupReadExecute, .otherReadExecute])
         return (directory, path)
     }
 
