@@ -8,7 +8,7 @@ enum SysfsValue {
     static func text(_ path: String, permissionHint: String = "") throws(MeterError) -> String {
         do {
             let text = try SystemFile.readText(FilePath(path), limit: 4096)
-            return String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+            return text.trimmingWhitespace()
         } catch {
             throw MeterError(readingFailure: error, path: path, permissionHint: permissionHint)
         }
@@ -26,13 +26,6 @@ enum SysfsValue {
     /// The file's text, or nil when it cannot be read.
     static func optionalText(_ path: String) -> String? {
         try? text(path)
-    }
-
-    /// CLOCK_MONOTONIC in seconds.
-    static func monotonicSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
 

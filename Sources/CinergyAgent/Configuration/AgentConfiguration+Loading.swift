@@ -83,7 +83,7 @@ extension AgentConfiguration {
         for variable in ConfigurationVariable.all {
             let text: String
             if let given = value(variable.name) {
-                text = ConfigurationParse.unquoted(ConfigurationParse.trimmed(given))
+                text = ConfigurationParse.unquoted(given.trimmingWhitespace())
             } else {
                 switch variable.defaultValue {
                 case .required:

@@ -17,7 +17,7 @@ enum ConfigurationParse {
 
     /// A finite decimal number; nil for anything else (including `nan`, `inf`, hex and overflow).
     static func finiteNumber(_ text: String) -> Double? {
-        let trimmed = trimmed(text)
+        let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty,
             trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
             let value = Double(trimmed), value.isFinite
@@ -36,15 +36,6 @@ enum ConfigurationParse {
         let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map { finiteNumber(String($0)) }
         guard !numbers.isEmpty, numbers.allSatisfy({ $0 != nil }) else { return nil }
         return numbers.compactMap { $0 }
-    }
-
-    /// `text` without leading and trailing spaces, tabs and line breaks.
-    static func trimmed(_ text: some StringProtocol) -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0.isNewline }
-        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(text[first...last])
     }
 
     /// Strips one pair of matching surrounding quotes, as many `.env` writers add them.
@@ -73,7 +64,7 @@ enum ConfigurationParse {
     /// white space ignored.
     static func bearerToken(inFile path: String) -> BearerToken? {
         guard case .success(let contents?) = EnvFile.read(path, required: true) else { return nil }
-        let token = trimmed(contents)
+        let token = contents.trimmingWhitespace()
         guard (16...4096).contains(token.utf8.count), token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         return BearerToken(token)
     }
@@ -93,7 +84,7 @@ enum ConfigurationParse {
     /// line's end and surrounding white space ignored).
     static func fleetPassword(inFile path: String) -> FleetPassword? {
         guard case .success(let contents?) = EnvFile.read(path, required: true) else { return nil }
-        let line = trimmed(contents.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        let line = (contents.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingWhitespace()
         guard (1...1024).contains(line.count) else { return nil }
         return FleetPassword(line)
     }

@@ -11,13 +11,14 @@ enum EnvFile {
 
     /// The file's text, nil when it is absent and not `required`, or why it cannot be used.
     static func read(_ path: String, required: Bool) -> Result<String?, ConfigurationError> {
-        var info = stat()
-        if stat(path, &info) != 0 {
-            let failure = Errno(rawValue: errno)
-            if failure == .noSuchFileOrDirectory && !required { return .success(nil) }
-            return .failure(.unreadableFile(path: path, reason: failure.description))
+        let info: Stat
+        do {
+            info = try Stat(FilePath(path))
+        } catch {
+            if error == .noSuchFileOrDirectory && !required { return .success(nil) }
+            return .failure(.unreadableFile(path: path, reason: error.description))
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
+        guard info.type == .regular else {
             return .failure(.unreadableFile(path: path, reason: "not a regular file"))
         }
         let bytes: [UInt8]
@@ -36,11 +37,11 @@ enum EnvFile {
     static func parse(_ contents: String) -> [(name: String, value: String)] {
         var variables: [(name: String, value: String)] = []
         for line in contents.split(separator: "\n") {
-            let parts = ConfigurationParse.trimmed(line).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let parts = line.trimmingWhitespace().split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { continue }
-            let name = ConfigurationParse.trimmed(parts[0])
+            let name = parts[0].trimmingWhitespace()
             guard !name.isEmpty, !name.hasPrefix("#") else { continue }
-            let value = ConfigurationParse.trimmed(parts[1])
+            let value = parts[1].trimmingWhitespace()
             if let existing = variables.firstIndex(where: { $0.name == name }) { variables.remove(at: existing) }
             variables.append((name, value))
         }

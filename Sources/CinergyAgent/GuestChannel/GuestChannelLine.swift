@@ -32,7 +32,7 @@ struct GuestChannelLine: Sendable {
         var json = JSONWriter()
         json.object { json in
             json.field("format_version", Self.formatVersion)
-            json.field("sampled_at", Timestamp.rfc3339(unixSeconds: usage.sampledAtUnixSeconds))
+            json.field("sampled_at", RFC3339.format(unixSeconds: usage.sampledAtUnixSeconds))
             json.key("power")
             routes.writePower(record, usage, to: &json, hostLoad: false)
             json.key("carbon")

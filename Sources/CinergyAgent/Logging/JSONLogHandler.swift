@@ -34,7 +34,7 @@ public struct JSONLogHandler: LogHandler {
     static func line(time: Double, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
         var json = JSONWriter()
         json.object { json in
-            json.field("time", Timestamp.rfc3339(unixSeconds: time))
+            json.field("time", RFC3339.format(unixSeconds: time))
             json.field("level", level.rawValue)
             json.field("label", label)
             json.field("message", message)

@@ -52,19 +52,12 @@ public final class BusyThreadLoad: LoadGenerator {
                 if shared.shouldStop { return }
             }
             let periodEnd = periodStart + periodSeconds
-            while true {
-                let left = periodEnd - now()
-                if left <= 0 || shared.shouldStop { break }
-                var pause = timespec(tv_sec: 0, tv_nsec: Int(min(left, 0.005) * 1e9))
-                nanosleep(&pause, nil)
-            }
+            SystemClock.sleep(seconds: periodEnd - now(), stepSeconds: 0.005) { shared.shouldStop }
             periodStart = max(periodEnd, now() - periodSeconds)
         }
     }
 
     static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        SystemClock.monotonicSeconds()
     }
 }

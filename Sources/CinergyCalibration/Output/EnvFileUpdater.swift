@@ -42,12 +42,10 @@ public enum EnvFileUpdater {
     /// contents atomically (`SystemFile.replace`), keeping the file's permissions. A file that does
     /// not exist yet is created with the variables alone.
     public static func update(file path: String, setting variables: [(name: String, value: String)], note: String?) throws(CalibrationError) {
-        var status = stat()
-        let exists = stat(path, &status) == 0
         var permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
         var old = ""
-        if exists {
-            permissions = FilePermissions(rawValue: CModeT(status.st_mode & 0o7777))
+        if let status = try? Stat(FilePath(path)) {
+            permissions = status.permissions
             do {
                 let bytes = try SystemFile.read(FilePath(path), limit: 16 << 20)
                 old = String(decoding: bytes, as: UTF8.self)

@@ -1,3 +1,5 @@
+import CinergyCore
+
 /// The points as CSV: a header `host_load_percent,watts`, then one row per measurement (several
 /// per load level allowed). Blank lines and lines starting with `#` are skipped.
 public enum PointsCSV {
@@ -8,15 +10,10 @@ public enum PointsCSV {
     public static func parse(_ text: String) throws(CalibrationError) -> [CalibrationPoint] {
         var points: [CalibrationPoint] = []
         var sawHeader = false
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        for (index, rawLine) in lines.enumerated() {
-            let number = index + 1
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if number == 1, line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
-            let trimmed = line.trimmingWhitespace()
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let cells = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
+        for line in CSVLines.parse(text) {
+            let number = line.number
+            let trimmed = line.text
+            let cells = line.fields
             if !sawHeader {
                 let names = cells.map { $0.lowercased().trimmingCharacters(quote: "\"") }
                 guard names == ["host_load_percent", "watts"] else {
@@ -57,10 +54,6 @@ public enum PointsCSV {
 }
 
 extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
-    }
-
     func trimmingCharacters(quote: Character) -> String {
         var text = Substring(self)
         if text.count >= 2, text.first == quote, text.last == quote { text = text.dropFirst().dropLast() }

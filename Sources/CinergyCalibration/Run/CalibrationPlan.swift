@@ -1,3 +1,5 @@
+import CinergyCore
+
 /// What a measurement run does: the load levels and how long each is held.
 public struct CalibrationPlan: Sendable, Equatable {
     /// The levels asked for, in percent of all online CPUs, in the order run.

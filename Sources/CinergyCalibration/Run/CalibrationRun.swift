@@ -49,8 +49,8 @@ public struct CalibrationRun {
             var stuckSeconds = 0.0
             var previousCPU = try readCPU()
             var previousReading = try read(meter)
-            let end = monotonicSeconds() + plan.levelSeconds
-            while monotonicSeconds() < end - 0.5 {
+            let end = SystemClock.monotonicSeconds() + plan.levelSeconds
+            while SystemClock.monotonicSeconds() < end - 0.5 {
                 let secondEnd = min(previousReading.monotonicSeconds + 1, end)
                 var powerSamples: [Double] = []
                 var reading = previousReading
@@ -58,13 +58,13 @@ public struct CalibrationRun {
                 // fast as ipmitool answers); an energy meter is read at its end.
                 repeat {
                     if meter.isEnergyCounter {
-                        try sleep(secondEnd - monotonicSeconds())
+                        try sleep(secondEnd - SystemClock.monotonicSeconds())
                     } else {
-                        try sleep(min(meter.sampleIntervalSeconds, secondEnd - monotonicSeconds()))
+                        try sleep(min(meter.sampleIntervalSeconds, secondEnd - SystemClock.monotonicSeconds()))
                     }
                     reading = try read(meter)
                     if let watts = reading.powerWatts { powerSamples.append(watts) }
-                } while monotonicSeconds() < secondEnd - 0.01
+                } while SystemClock.monotonicSeconds() < secondEnd - 0.01
                 let cpu = try readCPU()
                 guard let hostLoad = cpu.loadPercent(since: previousCPU) else { continue }
                 let seconds = reading.monotonicSeconds - previousReading.monotonicSeconds
@@ -129,23 +129,13 @@ public struct CalibrationRun {
 
     /// Sleeps `seconds` in steps of at most 10 ms, checking for SIGINT/SIGTERM.
     private func sleep(_ seconds: Double) throws(CalibrationError) {
-        let end = monotonicSeconds() + seconds
-        while true {
+        try SystemClock.sleep(seconds: seconds, stepSeconds: 0.01) { () throws(CalibrationError) -> Bool in
             try checkInterrupt()
-            let left = end - monotonicSeconds()
-            if left <= 0 { return }
-            var pause = timespec(tv_sec: 0, tv_nsec: Int(min(left, 0.01) * 1e9))
-            nanosleep(&pause, nil)
+            return false
         }
     }
 
     private func checkInterrupt() throws(CalibrationError) {
         if let signal = CalibrationInterrupt.signal { throw .interrupted(signal: signal) }
-    }
-
-    private func monotonicSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

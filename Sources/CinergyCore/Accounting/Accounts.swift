@@ -456,8 +456,7 @@ public final class Accounts: Sendable {
         let estimate = accounting.power.estimate(
             cpuUsagePercent: effective, vmCores: identity.vcpus, hostLoadPercent: hostLoadPercent, runningVCPUs: runningVCPUs
         )
-        var carbon = accounting.carbon
-        if let emissionFactor { carbon.emissionFactorGramsPerKilowattHour = emissionFactor }
+        let carbon = accounting.carbon.overridingEmissionFactor(emissionFactor)
         amount.staticJoules = estimate.staticWatts * seconds
         amount.dynamicJoules = estimate.dynamicWatts * seconds
         amount.energyJoules = amount.staticJoules + amount.dynamicJoules

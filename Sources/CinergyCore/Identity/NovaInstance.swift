@@ -49,7 +49,7 @@ public struct NovaInstance: Sendable, Equatable {
                 text += piece
             case .end(let name):
                 path.removeLast()
-                let value = Self.trimmed(text)
+                let value = text.trimmingWhitespace()
                 switch name {
                 case "name" where path.last == "instance": instance.displayName = value.isEmpty ? nil : value
                 case "user" where path.last == "owner": instance.userName = value.isEmpty ? nil : value
@@ -62,17 +62,4 @@ public struct NovaInstance: Sendable, Equatable {
         self = instance
     }
 
-    /// `text` without its leading and trailing white space: the Unicode scalars with the
-    /// White_Space property, and U+200B ZERO WIDTH SPACE, which is what Foundation's
-    /// `trimmingCharacters(in: .whitespacesAndNewlines)` trims.
-    static func trimmed(_ text: String) -> String {
-        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.properties.isWhitespace || scalar == "\u{200B}"
-        }
-        let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-            let last = scalars.lastIndex(where: { !isSpace($0) })
-        else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last]))
-    }
 }

@@ -31,8 +31,7 @@ public struct EnergyAccounting: Sendable, Equatable {
         ).totalWatts
         // A negative interval (it never should be: intervals are monotonic) adds nothing.
         let joules = watts * max(0, seconds)
-        var carbon = carbon
-        if let emissionFactorGramsPerKilowattHour { carbon.emissionFactorGramsPerKilowattHour = emissionFactorGramsPerKilowattHour }
+        let carbon = carbon.overridingEmissionFactor(emissionFactorGramsPerKilowattHour)
         // 1 kWh = 3.6e6 J; carbon.gramsPerHour is per hour of that power.
         return (joules, carbon.gramsPerHour(powerWatts: watts) * max(0, seconds) / 3600)
     }

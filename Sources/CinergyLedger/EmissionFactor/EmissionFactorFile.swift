@@ -44,16 +44,18 @@ public final class EmissionFactorFile: EmissionFactorSchedule {
     /// read keeps the rows last read. Blocks on file I/O: call it off Swift's cooperative pool.
     @discardableResult
     public func reload() -> [String] {
-        var info = stat()
-        guard stat(path.string, &info) == 0 else {
-            let message = "EMISSION_FACTOR_FILE \(path): \(Errno(rawValue: errno)); using the rows last read (or EMISSION_FACTOR)"
+        let info: Stat
+        do {
+            info = try Stat(path)
+        } catch {
+            let message = "EMISSION_FACTOR_FILE \(path): \(error); using the rows last read (or EMISSION_FACTOR)"
             return loaded.withLock { state in
                 defer { state.lastError = message }
                 state.signature = nil
                 return state.lastError == message ? [] : [message]
             }
         }
-        let signature = [Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec), Int64(info.st_ino)]
+        let signature = [info.size, Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec), Int64(info.inode.rawValue)]
         if loaded.withLock({ $0.signature == signature }) { return [] }
         let text: String
         do {

@@ -35,23 +35,21 @@ public struct EmissionFactorTable: Sendable, Equatable {
     public static func parse(_ text: String, source: String) -> (table: EmissionFactorTable, warnings: [String]) {
         var rows: [Row] = []
         var warnings: [String] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingWhitespace
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace }
+        for line in CSVLines.parse(text) {
+            let fields = line.fields
             if rows.isEmpty, warnings.isEmpty, fields.first?.lowercased() == "start" { continue }
             guard fields.count == 2 else {
-                warnings.append("\(source):\(index + 1): expected `start,gco2eq_per_kwh`, found \(fields.count) field(s); row skipped")
+                warnings.append("\(source):\(line.number): expected `start,gco2eq_per_kwh`, found \(fields.count) field(s); row skipped")
                 continue
             }
             guard let start = RFC3339.parse(fields[0]) else {
-                warnings.append("\(source):\(index + 1): `\(fields[0])` is not an RFC 3339 time; row skipped")
+                warnings.append("\(source):\(line.number): `\(fields[0])` is not an RFC 3339 time; row skipped")
                 continue
             }
             guard fields[1].allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
                 let factor = Double(fields[1]), factor.isFinite, factor >= 0
             else {
-                warnings.append("\(source):\(index + 1): `\(fields[1])` is not a factor of at least 0 gCO2eq/kWh; row skipped")
+                warnings.append("\(source):\(line.number): `\(fields[1])` is not a factor of at least 0 gCO2eq/kWh; row skipped")
                 continue
             }
             rows.append(Row(startUnixSeconds: start, gramsPerKilowattHour: factor))
@@ -79,13 +77,5 @@ public struct EmissionFactorTable: Sendable, Equatable {
         let row = rows[low - 1]
         if low == rows.count, unixSeconds - row.startUnixSeconds > lastRowMaxAgeSeconds { return nil }
         return row
-    }
-}
-
-extension StringProtocol {
-    var trimmingWhitespace: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{FEFF}" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
     }
 }

@@ -273,9 +273,8 @@ public final class Ledger: Sendable {
 
     /// Creates `directory` (mode 0750) if it is missing.
     static func ensureDirectory(_ directory: FilePath) throws(LedgerError) {
-        var info = stat()
-        if stat(directory.string, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFDIR else {
+        if let info = try? Stat(directory) {
+            guard info.type == .directory else {
                 throw .directoryUnavailable(path: directory.string, reason: "not a directory")
             }
             return

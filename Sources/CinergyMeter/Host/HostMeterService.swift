@@ -209,12 +209,6 @@ private struct MeterLoop: Sendable {
 
     /// Sleeps in steps of at most 100 ms, so that a stop is seen promptly.
     private func sleep(seconds: Double) {
-        let end = SystemClock.monotonicSeconds() + seconds
-        while !stop.isSet {
-            let left = end - SystemClock.monotonicSeconds()
-            if left <= 0 { return }
-            var request = timespec(tv_sec: 0, tv_nsec: Int(min(left, 0.1) * 1e9))
-            nanosleep(&request, nil)
-        }
+        SystemClock.sleep(seconds: seconds, stepSeconds: 0.1) { stop.isSet }
     }
 }

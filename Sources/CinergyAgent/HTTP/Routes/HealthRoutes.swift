@@ -30,7 +30,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
             json.field("uptime_seconds", now - startedAtUnixSeconds)
             json.field("vm_count", status.vmCount)
             json.field("sample_interval_seconds", sampleIntervalSeconds)
-            json.field("last_sample_at", status.lastRound.map { Timestamp.rfc3339(unixSeconds: $0.finishedAtUnixSeconds) })
+            json.field("last_sample_at", status.lastRound.map { RFC3339.format(unixSeconds: $0.finishedAtUnixSeconds) })
             json.field("last_sample_duration_seconds", status.lastRound?.durationSeconds)
             json.key("sources")
             json.object { json in
@@ -42,7 +42,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                         json.field("vm_count", status.vmCountBySource[source] ?? 0)
                         json.field(
                             "last_update_at",
-                            sourceStatus.lastUpdateUnixSeconds.map { Timestamp.rfc3339(unixSeconds: $0) }
+                            sourceStatus.lastUpdateUnixSeconds.map { RFC3339.format(unixSeconds: $0) }
                         )
                         json.field("detail", sourceStatus.detail)
                         json.field("last_error", sourceStatus.lastError)
@@ -73,7 +73,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                 json.field("state", ledgerStatus?.state ?? "off")
                 json.field("path", ledgerStatus?.path)
                 json.field("detail", ledgerStatus?.detail)
-                json.field("last_flush_at", ledgerStatus?.lastFlushUnixSeconds.map { Timestamp.rfc3339(unixSeconds: $0) })
+                json.field("last_flush_at", ledgerStatus?.lastFlushUnixSeconds.map { RFC3339.format(unixSeconds: $0) })
                 json.field("pending_vm_count", ledgerStatus?.pendingVMCount ?? 0)
                 json.field("moved_aside_path", ledgerStatus?.movedAsidePath)
             }
@@ -87,7 +87,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                 json.field("database", fleetStatus?.database)
                 json.field("lag_seconds", fleetStatus?.lagSeconds)
                 json.field("pending_rows", fleetStatus?.pendingRows)
-                json.field("last_replicated_at", fleetStatus?.lastReplicatedUnixSeconds.map { Timestamp.rfc3339(unixSeconds: $0) })
+                json.field("last_replicated_at", fleetStatus?.lastReplicatedUnixSeconds.map { RFC3339.format(unixSeconds: $0) })
                 json.field("rows_sent", fleetStatus?.rowsSent ?? 0)
                 json.field("schema_version", fleetStatus?.schemaVersion)
             }

@@ -36,7 +36,7 @@ struct HistoryRoutes<Context: RequestContext>: Sendable {
                             let vcpus = sample.vcpus ?? record.identity.vcpus
                             let usage = sample.effective(in: state).cpuUsagePercent
                             json.object { json in
-                                json.field("sampled_at", Timestamp.rfc3339(unixSeconds: sample.sampledAtUnixSeconds))
+                                json.field("sampled_at", RFC3339.format(unixSeconds: sample.sampledAtUnixSeconds))
                                 json.field("state", state.rawValue)
                                 json.field("vcpus", vcpus)
                                 json.field("cpu_usage", usage)

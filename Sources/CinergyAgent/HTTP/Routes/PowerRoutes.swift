@@ -49,7 +49,7 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("total_power_watts", estimate.totalWatts)
             json.field("uuid", record.identity.uuid)
             json.field("model_input", powerModel.input.rawValue)
-            json.field("sampled_at", Timestamp.rfc3339(unixSeconds: usage.sampledAtUnixSeconds))
+            json.field("sampled_at", RFC3339.format(unixSeconds: usage.sampledAtUnixSeconds))
             json.field("sample_interval_seconds", usage.intervalSeconds)
             json.field("energy_joules", record.energyJoules)
             json.field("carbon_grams", record.carbonGrams)
@@ -82,11 +82,10 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
 
     /// `/carbon`'s object for `record` at `usage`, with the factor in force now.
     func writeCarbon(_ record: VMRecord, _ usage: UsageSample, to json: inout JSONWriter) {
-        var carbonModel = carbonModel
         let now = SystemClock.unixSeconds()
         let fileFactor = emissionFactors?.gramsPerKilowattHour(atUnixSeconds: now)
         let provenance = fileFactor == nil ? nil : emissionFactors?.provenance
-        if let fileFactor { carbonModel.emissionFactorGramsPerKilowattHour = fileFactor }
+        let carbonModel = carbonModel.overridingEmissionFactor(fileFactor)
         let runningVCPUs = registry.runningVCPUs
         let watts = powerModel.estimate(usage, vmCores: record.identity.vcpus, runningVCPUs: runningVCPUs).totalWatts
         let share = powerModel.share(vmCores: record.identity.vcpus, runningVCPUs: runningVCPUs)
@@ -99,7 +98,7 @@ struct PowerRoutes<Context: RequestContext>: Sendable {
             json.field("emission_factor_gco2_per_kwh", carbonModel.emissionFactorGramsPerKilowattHour)
             json.field("carbon_intensity_gco2_per_hour", operational)
             json.field("uuid", record.identity.uuid)
-            json.field("sampled_at", Timestamp.rfc3339(unixSeconds: usage.sampledAtUnixSeconds))
+            json.field("sampled_at", RFC3339.format(unixSeconds: usage.sampledAtUnixSeconds))
             json.field("energy_joules", record.energyJoules)
             json.field("carbon_grams", record.carbonGrams)
             json.field("emission_factor_source", fileFactor == nil ? "EMISSION_FACTOR" : "file")

@@ -41,7 +41,7 @@ struct VMRoutes<Context: RequestContext>: Sendable {
                     json.field("state", record.identity.state.rawValue)
                     json.field("cpu_usage", usage?.cpuUsagePercent)
                     json.field("total_power_watts", watts)
-                    json.field("sampled_at", usage.map { Timestamp.rfc3339(unixSeconds: $0.sampledAtUnixSeconds) })
+                    json.field("sampled_at", usage.map { RFC3339.format(unixSeconds: $0.sampledAtUnixSeconds) })
                     json.field("energy_joules", record.energyJoules)
                     json.field("carbon_grams", record.carbonGrams)
                     json.key("nova")
