@@ -60,8 +60,7 @@ struct LedgerEndToEndTests {
         // At least half the time since the kill at the VM's static 12.5 W.
         #expect(first >= stored + 12.5 * Date().timeIntervalSince(killedAt) * 0.5)
         #expect(first <= stored + watts * (Date().timeIntervalSince(killedAt) + Double(flushSeconds) + 3))
-        try await Task.sleep(for: .seconds(2))
-        #expect((await LedgerFixture.energy(agent, name) ?? 0) > first)
+        try await agent.waitFor("the energy growing after the restart") { (await LedgerFixture.energy(agent, name) ?? 0) > first }
         _ = standIn
     }
 
@@ -80,6 +79,7 @@ struct LedgerEndToEndTests {
 
         // The VM stops and starts again: a new process, the same UUID.
         let beforeStop = await LedgerFixture.energy(agent, name) ?? 0
+        let stoppedVMAt = Date()
         standIn.signal(SIGKILL)
         _ = await standIn.waitForExit(seconds: 10)
         try await agent.waitFor("the VM gone") { await LedgerFixture.energy(agent, name) == nil }
@@ -92,8 +92,10 @@ struct LedgerEndToEndTests {
         }
         print("ledger stop/start: \(beforeStop) J before the stop, \(afterStart) J after the start")
         #expect(afterStart >= beforeStop - 1e-6)
+        // Nothing counted twice: at most the busy power over the time since the read before the stop.
+        #expect(afterStart <= beforeStop + LedgerFixture.busyWatts * (Date().timeIntervalSince(stoppedVMAt) + 2))
 
-        try await Task.sleep(for: .seconds(2))
+        try await agent.waitFor("the restarted VM counting") { (await LedgerFixture.energy(agent, name) ?? 0) > afterStart + 10 }
         let beforeTerm = await LedgerFixture.energy(agent, name) ?? 0
         agent.child.signal(SIGTERM)
         let stoppedAt = Date()
@@ -185,7 +187,7 @@ struct LedgerEndToEndTests {
         #expect(abs(rateAfter - wattsAfter / 1000 * 1.3 * 1000) < 1e-9)
         // The counters take the new factor too: grams per joule ten times what they were.
         let (g0, j0) = (after["carbon_grams"] as? Double ?? 0, after["energy_joules"] as? Double ?? 0)
-        try await Task.sleep(for: .seconds(3))
+        try await agent.waitFor("20 J more at the new factor") { (await LedgerFixture.energy(agent, name) ?? 0) >= j0 + 20 }
         let later = try #require(await LedgerFixture.carbon(agent, name))
         let gramsPerJoule = ((later["carbon_grams"] as? Double ?? 0) - g0) / ((later["energy_joules"] as? Double ?? 0) - j0)
         #expect(abs(gramsPerJoule - 1.3 * 1000 / 3.6e6) < 1e-9)
@@ -246,7 +248,7 @@ struct LedgerEndToEndTests {
             env: LedgerFixture.env(stateDirectory: mount.path, flushSeconds: 1), directory: try LedgerFixture.run(1, in: directory)
         )
         try await agent.waitFor("the VM") { await LedgerFixture.energy(agent, name) != nil }
-        try await Task.sleep(for: .seconds(3))
+        try await agent.waitFor("the ledger's state read_only") { await LedgerFixture.ledger(agent)["state"] as? String == "read_only" }
         let ledger = await LedgerFixture.ledger(agent)
         #expect(ledger["state"] as? String == "read_only", "\(ledger)")
         #expect((ledger["detail"] as? String)?.contains(mount.path) == true)
