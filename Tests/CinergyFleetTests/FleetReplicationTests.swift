@@ -198,6 +198,37 @@ struct FleetReplicationTests {
         #expect(try reader.changedRowCount(after: ledgerState.watermark(for: replicator.configuration.target)) == 2 + 2 + 10 + 4)
     }
 
+    @Test("a round stuck on a database that never answers ends soon after it is cancelled (the agent stopping)")
+    func cancelledRound() async throws {
+        let ledger = try TestLedger()
+        try ledger.flush(vmCount: 2, startMinute: Self.minute0, minutes: 5)
+        let silent = try Self.silentServer()
+        defer { close(silent.socket) }
+        var url = try TestPostgres.url
+        url.port = silent.port
+        let path = ledger.path
+        let replicator = FleetReplicator(
+            configuration: FleetConfiguration(url: url, password: try TestPostgres.password, hostIdentity: "hv-a", roundTimeoutSeconds: 120),
+            ledgerPath: { path }, logger: TestPostgres.logger
+        )
+        let round = Task { await replicator.replicateOnce() }
+        // Wait until the round has connected (a connection waits in the silent server's
+        // backlog: its socket polls readable), then cancel it.
+        let deadline = Date().addingTimeInterval(60)
+        var pending = pollfd(fd: silent.socket, events: Int16(POLLIN), revents: 0)
+        while poll(&pending, 1, 0) == 0 {
+            guard Date() < deadline else { throw FixtureError("the round never connected") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let cancelled = Date()
+        round.cancel()
+        let status = await round.value
+        let seconds = Date().timeIntervalSince(cancelled)
+        print("a round against a server that never answers, cancelled: ended \(seconds) s later, \(status.state)")
+        #expect(seconds < 5, "\(seconds) s")
+        #expect(status.state == "connecting", "a cancelled round leaves the status as it was: \(status)")
+    }
+
     @Test("a wrong password is a state of its own, the password never in it")
     func wrongPassword() async throws {
         try await withReplicators { replicators in
