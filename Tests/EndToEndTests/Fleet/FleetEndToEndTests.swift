@@ -191,4 +191,63 @@ struct FleetEndToEndTests {
         #expect((fleet["model_versions"] as? [[String: Any]])?.count == 1)
         _ = stayProcesses
     }
+
+    @Test("a database that accepts connections and never answers: the agent serves, and SIGTERM still stops it within the final round's bound, its ledger written")
+    func hungDatabase() async throws {
+        let directory = try TemporaryDirectory()
+        let executable = try StandIn.build(in: directory.path)
+        let view = try ProcView(directory.path + "/proc")
+        let state = directory.path + "/state"
+        // A loopback socket that listens and never accepts: connections wait in its backlog.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) == 0 && getsockname(silent, $0, &length) == 0 }
+        }
+        #expect(bound && listen(silent, 16) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        var url = URLComponents(string: try FleetFixture.url)!
+        url.port = port
+        let vm = "\(EndToEnd.prefix)-fleet-hung"
+        let uuid = LedgerFixture.uuid(9)
+        let process = try LedgerFixture.standIn(vm, uuid: uuid, executable: executable)
+        defer {
+            process.signal(SIGKILL)
+            _ = try? view.remove(process.pid)
+        }
+        try view.add(process.pid)
+        let agent = try AgentUnderTest(
+            env: LedgerFixture.env(
+                stateDirectory: state, flushSeconds: 1,
+                extra: [
+                    "PROC_ROOT": view.path, "FLEET_DATABASE_URL": url.string!, "FLEET_DATABASE_PASSWORD_FILE": try FleetFixture.passwordFile,
+                    "FLEET_HOST_IDENTITY": "\(EndToEnd.prefix)-fleet-hung-host",
+                ]
+            ),
+            directory: try LedgerFixture.run(1, in: directory)
+        )
+        // The agent serves and counts while its rounds wait on the database.
+        try await agent.waitFor("the VM with energy", seconds: 180) { (await LedgerFixture.energy(agent, vm) ?? 0) > 100 }
+        var pending = pollfd(fd: silent, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&pending, 1, 0) == 1, "the agent's round has connected and waits")
+        let replication = await FleetFixture.fleet(agent)
+        #expect(["connecting", "unreachable"].contains(replication["state"] as? String ?? ""), "\(replication)")
+        let stopping = Date()
+        agent.child.signal(SIGTERM)
+        let status = await agent.child.waitForExit(seconds: 60)
+        let seconds = Date().timeIntervalSince(stopping)
+        print("fleet: an agent whose database never answers stopped in \(seconds) s")
+        #expect(status == 0)
+        // The final round's bound is 5 s (and 6 s for a round that cannot be reached); the rest
+        // is the slack of a loaded machine.
+        #expect(seconds >= 4.9 && seconds < 20, "\(seconds) s")
+        #expect(agent.log.contains("fleet: a replication round took more than 5.0 s; what is not sent goes at the next start"), "\(agent.log.suffix(2000))")
+        // Its final flush was written before the round: the VM's rows are in the ledger.
+        let local = try FleetFixture.localVMs(state + "/ledger.sqlite")
+        #expect((local[uuid]?.first ?? 0) > 100, "\(local)")
+    }
 }
