@@ -128,6 +128,51 @@ struct LedgerHeldMinuteTests {
         #expect(try store.reportNow(period: cut, by: .vm).rows.map(\.amount) == cutWhileHeld)
     }
 
+    /// Samples every VM of `registry` at `atUnixSeconds` over `seconds`, at 50 % of a CPU, with its
+    /// process's cumulative CPU ticks (as the agent's sampler does: checkpoints move).
+    static func sampleWithTicks(_ registry: VMRegistry, seconds: Double, atUnixSeconds: Double) {
+        let ticks = UInt64((atUnixSeconds - start) * 50)
+        let samples = registry.versionedProcesses().processes.map {
+            ($0, UsageSample(cpuUsagePercent: 50, sampledAtUnixSeconds: atUnixSeconds, intervalSeconds: seconds, cpuTicks: ticks))
+        }
+        registry.record(samples, statistics: RoundStatistics(finishedAtUnixSeconds: atUnixSeconds, durationSeconds: 0, vmCount: samples.count))
+    }
+
+    @Test("the accounts own the running minute: a failed flush and a reopen of the same file count each joule once")
+    func reopenedWhileHeld() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/ledger.sqlite"
+        let clock = ManualClock(Self.start)
+        let registry = VMRegistry(accounting: Fixtures.accounting)
+        let ledger = Self.ledger(directory, registry: registry, clock: clock)
+        registry.reconcile(source: .procfs, observed: [Fixtures.vm("a", pid: 1, uuid: "u-a")], nowUnixSeconds: clock.now)
+        for _ in 0..<3 {
+            clock.advance(10)
+            Self.sampleWithTicks(registry, seconds: 10, atUnixSeconds: clock.now)
+            ledger.flushNow()
+        }
+        #expect(try Self.tables(path) == (minutes: 10, hours: 10, vm: 10, held: true))
+        // 00:00:40 counted, not flushed; the store is dropped as a damaged write would; 00:00:50 counted.
+        clock.advance(10)
+        Self.sampleWithTicks(registry, seconds: 10, atUnixSeconds: clock.now)
+        ledger.testDropStore()
+        clock.advance(10)
+        Self.sampleWithTicks(registry, seconds: 10, atUnixSeconds: clock.now)
+        // The reopen writes the held row (30 J) out; the accounts go on from its checkpoint.
+        ledger.flushNow()
+        #expect(ledger.status().state == "ok")
+        let total = try #require(ledger.store).totals()["u-a"]?.joules ?? 0
+        #expect(abs(total - 50) < 1e-9, "\(total)")
+        // 00:01:10: the minute is over and written out; then the last flush.
+        clock.advance(20)
+        Self.sampleWithTicks(registry, seconds: 20, atUnixSeconds: clock.now)
+        ledger.flushNow(final: true)
+        let tables = try Self.tables(path)
+        #expect(abs(tables.vm - 70) < 1e-9 && abs(tables.minutes - 70) < 1e-9 && abs(tables.hours - 70) < 1e-9 && !tables.held, "\(tables)")
+        #expect(abs((registry.accounts.totals("u-a")?.energyJoules ?? 0) - 70) < 1e-9)
+    }
+
     @Test("the held row's coding: identity, Nova names, checkpoint, buckets of two model versions, unaccounted figures")
     func coding() throws {
         let identity = VMIdentity(

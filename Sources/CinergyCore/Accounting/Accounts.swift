@@ -94,6 +94,11 @@ public final class Accounts: Sendable {
         state.withLock { $0.versions[$0.current] }
     }
 
+    /// Every model version's canonical text, by the index ``HeldAmountsVisitor`` gives.
+    public var modelVersionTexts: [String] {
+        state.withLock { $0.versions }
+    }
+
     /// Makes `text` the model version in force: what is sampled from now on carries it.
     public func setModelParameters(_ text: String) {
         state.withLock { $0.current = $0.intern(text) }
@@ -289,28 +294,94 @@ public final class Accounts: Sendable {
 
     // MARK: The ledger
 
-    /// Takes what was counted since the last take (and each VM's checkpoint, where it moved),
+    /// Takes everything counted since the last take (and each VM's checkpoint, where it moved),
     /// leaving nothing pending.
     public func takePending() -> AccountBatch {
+        var nothing = NoHeldAmounts()
+        return takePending(holdingFrom: nil, holding: &nothing)
+    }
+
+    /// Takes what the ledger writes out now: every VM's amounts of the minutes before
+    /// `holdingFrom` (all of them when nil), and the whole account of a VM that `visitor` cannot
+    /// hold (``HeldAmountsVisitor/canHold(key:)``: one without a row yet). What stays pending (the minute still running)
+    /// is handed to `visitor` with the VM's checkpoint, in the same hold of the lock: the taken
+    /// amounts, the held ones and the checkpoint are one cut. The held amounts stay pending here
+    /// (their owner) until their minute is over; a VM's checkpoint goes with its held amounts while
+    /// it has some, so that the rows and the held row together always match it.
+    public func takePending<Visitor: HeldAmountsVisitor>(
+        holdingFrom: Int64?, holding visitor: inout Visitor
+    ) -> AccountBatch {
         state.withLock { state in
             var batch = AccountBatch()
-            for (key, account) in state.accounts where !account.pending.isEmpty || account.readingMoved {
-                guard let identity = account.identity else { continue }
-                var entry = AccountBatch.Entry(
-                    identity: identity, firstSeenUnixSeconds: account.firstSeen.isFinite ? account.firstSeen : account.lastSeen,
-                    lastSeenUnixSeconds: account.lastSeen, checkpoint: account.readingMoved ? account.reading : nil
-                )
-                for (bucket, amount) in account.pending {
-                    entry.buckets[AccountBatch.BucketKey(minuteStart: bucket.minute, modelParameters: state.versions[bucket.version])] = amount
+            let versions = state.versions
+            for index in state.accounts.indices {
+                let key = state.accounts.keys[index]
+                if let entry = Self.take(&state.accounts.values[index], key: key, holdingFrom: holdingFrom, versions: versions, visitor: &visitor) {
+                    batch.entries[key] = entry
                 }
-                guard entry.lastSeenUnixSeconds.isFinite else { continue }
-                batch.entries[key] = entry
-                state.accounts[key]?.pending = [:]
-                state.accounts[key]?.readingMoved = false
-                state.accounts[key]?.firstSeen = .infinity
             }
             return batch
         }
+    }
+
+    private static func take<Visitor: HeldAmountsVisitor>(
+        _ account: inout Account, key: String, holdingFrom: Int64?, versions: [String], visitor: inout Visitor
+    ) -> AccountBatch.Entry? {
+        guard !account.pending.isEmpty || account.readingMoved, let identity = account.identity, account.lastSeen.isFinite else {
+            return nil
+        }
+        var entry = AccountBatch.Entry(
+            identity: identity, firstSeenUnixSeconds: account.firstSeen.isFinite ? account.firstSeen : account.lastSeen,
+            lastSeenUnixSeconds: account.lastSeen
+        )
+        var heldCount = 0
+        var finished = 0
+        var holdingFrom = holdingFrom
+        if holdingFrom != nil, !visitor.canHold(key: key) { holdingFrom = nil }
+        if let holdingFrom {
+            for bucket in account.pending.keys {
+                if bucket.minute >= holdingFrom { heldCount += 1 } else { finished += 1 }
+            }
+        } else {
+            finished = account.pending.count
+        }
+        if finished > 0 {
+            for (bucket, amount) in account.pending where heldCount == 0 || bucket.minute < holdingFrom ?? .max {
+                entry.buckets[AccountBatch.BucketKey(minuteStart: bucket.minute, modelParameters: versions[bucket.version])] = amount
+            }
+            if heldCount == 0 {
+                account.pending = [:]
+            } else {
+                account.pending = account.pending.filter { $0.key.minute >= holdingFrom ?? .max }
+            }
+        }
+        guard heldCount > 0 else {
+            entry.checkpoint = account.readingMoved ? account.reading : nil
+            account.readingMoved = false
+            account.firstSeen = .infinity
+            return entry
+        }
+        visitor.hold(
+            key: key, identity: identity, firstSeenUnixSeconds: entry.firstSeenUnixSeconds, lastSeenUnixSeconds: account.lastSeen,
+            checkpoint: account.readingMoved ? account.reading : nil, bucketCount: heldCount
+        )
+        for (bucket, amount) in account.pending {
+            visitor.holdBucket(minuteStart: bucket.minute, version: bucket.version, amount: amount.amount)
+        }
+        // The minutes that are over go without the checkpoint: it stays with the held amounts.
+        return finished > 0 ? entry : nil
+    }
+
+    /// A visitor that keeps nothing: for a take of everything.
+    private struct NoHeldAmounts: HeldAmountsVisitor {
+        mutating func canHold(key: String) -> Bool { false }
+
+        mutating func hold(
+            key: String, identity: VMIdentity, firstSeenUnixSeconds: Double, lastSeenUnixSeconds: Double, checkpoint: ProcessReading?,
+            bucketCount: Int
+        ) {}
+
+        mutating func holdBucket(minuteStart: Int64, version: Int, amount: AccountAmount) {}
     }
 
     /// Puts back a batch that could not be written. While writes keep failing, minutes older than

@@ -42,6 +42,8 @@ public final class Ledger: Sendable {
         var lastPruneUnixSeconds = -Double.infinity
         var lastFoldUnixSeconds = -Double.infinity
         var movedAsidePath: String?
+        /// CPU time of the flushes so far (``flushNow(final:)``'s thread), seconds.
+        var flushCPUSeconds = 0.0
         /// Whether the next open runs the full `quick_check` before using the file: after the
         /// file was found damaged. The first open checks the header only and leaves the full check
         /// to ``checkIntegrity()``, so that start-up does not read the whole file.
@@ -80,7 +82,8 @@ public final class Ledger: Sendable {
                 detail: state.error?.description,
                 lastFlushUnixSeconds: state.lastFlushUnixSeconds,
                 pendingVMCount: accounts.pendingCount,
-                movedAsidePath: state.movedAsidePath
+                movedAsidePath: state.movedAsidePath,
+                flushCPUSeconds: state.flushCPUSeconds
             )
         }
     }
@@ -95,7 +98,7 @@ public final class Ledger: Sendable {
     /// Reads the registry's counters and writes what is new in one transaction (off the
     /// cooperative pool); what cannot be written stays pending for the next flush. The amounts of
     /// the minute still running are held in one row until it is over
-    /// (``LedgerStore/write(_:holdingFrom:pruneMinutesBefore:pruneHoursBefore:)``); a `final`
+    /// (``LedgerStore/write(_:held:pruneMinutesBefore:pruneHoursBefore:)``); a `final`
     /// flush (the agent stopping) writes everything out.
     public func flush(final: Bool = false) async {
         await onQueue { self.flushNow(final: final) }
@@ -110,6 +113,11 @@ public final class Ledger: Sendable {
     /// ``flush()`` on the calling thread: for tests and benchmarks, never from async code.
     public func flushNow(final: Bool = false) {
         guard isEnabled else { return }
+        let cpu = SystemClock.threadCPUSeconds()
+        defer {
+            let spent = SystemClock.threadCPUSeconds() - cpu
+            state.withLock { $0.flushCPUSeconds += max(0, spent) }
+        }
         connectIfNeeded()
         let now = clock()
         guard let store = state.withLock({ $0.store }) else {
@@ -123,20 +131,32 @@ public final class Ledger: Sendable {
             return
         }
         let prune = state.withLock { now - $0.lastPruneUnixSeconds >= 3600 }
-        let taken = accounts.takePending()
-        let host = try? HostCPUStat.read(procRoot: configuration.procRoot)
-        var batch = LedgerBatch(accounts: taken)
-        batch.hostState = LedgerHostState(
-            bootID: bootID, lastFlushUnixSeconds: now, hostBusyTicks: host?.busyTicks, hostTotalTicks: host?.totalTicks
-        )
         // Minutes older than this are pruned from the database, and folded into hours in memory
         // while nothing can be written.
         let keepMinutesAfter = now - configuration.minuteRetentionHours * 3600
         let minuteCutoff = Int64(keepMinutesAfter)
         let hourCutoff = Int64(now - configuration.hourRetentionDays * 86400)
+        let vmIDs: [String: Int64]
+        let versionIDs: [Int64]
+        do throws(LedgerError) {
+            vmIDs = try store.vmRowIDs()
+            versionIDs = try store.modelVersionIDs(texts: accounts.modelVersionTexts, unixSeconds: now)
+        } catch {
+            failed(error)
+            return
+        }
+        // The minute still running is held (one row for all VMs, encoded straight from the
+        // accounts); the minutes that are over, and VMs without a row yet, are written out.
+        var held = HeldMinuteWriter(vmIDs: vmIDs, modelVersionIDs: versionIDs)
+        let taken = accounts.takePending(holdingFrom: final ? nil : Int64((now / 60).rounded(.down)) * 60, holding: &held)
+        let host = try? HostCPUStat.read(procRoot: configuration.procRoot)
+        var batch = LedgerBatch(accounts: taken)
+        batch.hostState = LedgerHostState(
+            bootID: bootID, lastFlushUnixSeconds: now, hostBusyTicks: host?.busyTicks, hostTotalTicks: host?.totalTicks
+        )
         do {
             try store.write(
-                batch, holdingFrom: final ? nil : Int64((now / 60).rounded(.down)) * 60, pruneMinutesBefore: prune ? minuteCutoff : nil,
+                batch, held: .replace(held.finish()), pruneMinutesBefore: prune ? minuteCutoff : nil,
                 pruneHoursBefore: prune ? hourCutoff : nil
             )
             let recovered = state.withLock { state in
@@ -147,17 +167,22 @@ public final class Ledger: Sendable {
             }
             if recovered { logger.notice("ledger: writing again", metadata: ["path": "\(store.path)"]) }
         } catch {
+            // The held amounts are still pending in the accounts; what was taken goes back.
             accounts.restore(taken, keepMinutesAfter: keepMinutesAfter)
-            if case .corrupt = error {
-                // Dropped: the next flush opens the file again, checks it whole, finds it damaged
-                // and moves it aside.
-                state.withLock {
-                    $0.store = nil
-                    $0.fullCheckNext = true
-                }
-            }
-            report(error)
+            failed(error)
         }
+    }
+
+    /// A flush that could not write: the state says why; a damaged file is dropped (the next
+    /// flush opens it again, checks it whole, finds it damaged and moves it aside).
+    private func failed(_ error: LedgerError) {
+        if case .corrupt = error {
+            state.withLock {
+                $0.store = nil
+                $0.fullCheckNext = true
+            }
+        }
+        report(error)
     }
 
     /// Checks the whole open file (`PRAGMA quick_check`) through a connection of its own, on the

@@ -14,11 +14,10 @@ public final class LedgerStore: Sendable {
     /// A pool (one writer, readers beside it: a report never waits for a flush, nor a flush for
     /// a report), or a read-only queue (``init(readingOnly:)``).
     let queue: any DatabaseWriter
-    /// What the last write held (``write(_:holdingFrom:pruneMinutesBefore:pruneHoursBefore:)``):
-    /// the amounts of the minute still running, as the file's `held_minute` row has them.
-    let held = Mutex(LedgerBatch())
     /// The VM rows' ids by ledger key, as the last write left them; nil: to be read.
     let vmIDs = Mutex<[String: Int64]?>(nil)
+    /// The model versions' ids by canonical text, as far as ``modelVersionIDs(texts:unixSeconds:)`` has seen them.
+    let versionIDs = Mutex<[String: Int64]>([:])
 
     /// A store on a queue already open (``init(readingOnly:)``).
     init(path: FilePath, queue: any DatabaseWriter) {
@@ -218,68 +217,44 @@ public final class LedgerStore: Sendable {
     /// Writes `batch` in one transaction: each VM's identity, checkpoint and totals (the batch's
     /// amounts added to them), its minute buckets and the hour buckets they fall in (added to what
     /// is there), the host state; then deletes minute buckets that start before
-    /// `pruneMinutesBefore` and hour buckets before `pruneHoursBefore`, when given.
-    ///
-    /// With `holdingFrom` (the start of the minute still running), the amounts of that minute and
-    /// later are *held*: added to the ones this store held already and written, with each VM's
-    /// checkpoint, as the one row of `held_minute` rather than as a row per VM and bucket; they go
-    /// to the VM rows and the buckets at the first write after their minute is over (a flush costs
-    /// one statement for all VMs, and a minute's rows are written once). Every read adds the held
-    /// amounts (``heldEntries(_:)``); the next open writes them out (``rollHeld(_:)``). A VM
-    /// without a row yet is written out whole, so that the held amounts always name a row.
-    /// Without `holdingFrom`, everything is written out (the agent's last flush).
-    public func write(
-        _ batch: LedgerBatch, holdingFrom: Int64? = nil, pruneMinutesBefore: Int64? = nil, pruneHoursBefore: Int64? = nil
-    ) throws(LedgerError) {
-        var candidate = held.withLock { $0 }
-        candidate.merge(batch)
+    /// `pruneMinutesBefore` and hour buckets before `pruneHoursBefore`, when given. The held row
+    /// is left as it is.
+    public func write(_ batch: LedgerBatch, pruneMinutesBefore: Int64? = nil, pruneHoursBefore: Int64? = nil) throws(LedgerError) {
+        try write(batch, held: .keep, pruneMinutesBefore: pruneMinutesBefore, pruneHoursBefore: pruneHoursBefore)
+    }
+
+    /// What a write does with the held row.
+    enum HeldUpdate {
+        case keep
+        /// Replaced by this blob (``HeldMinuteWriter``); deleted when nil.
+        case replace([UInt8]?)
+    }
+
+    /// ``write(_:pruneMinutesBefore:pruneHoursBefore:)``, and in the same transaction the held
+    /// row: the amounts of the minute still running, with the checkpoints of the VMs that have
+    /// some, written by each flush as one row for all VMs (the accounts keep them pending until
+    /// their minute is over, then hand them over for the VM rows and the buckets, once). Every read
+    /// adds the held amounts (``heldEntries(_:)``); the next open writes them out (``rollHeld(_:)``).
+    func write(_ batch: LedgerBatch, held: HeldUpdate, pruneMinutesBefore: Int64? = nil, pruneHoursBefore: Int64? = nil) throws(LedgerError) {
         do {
             let cached = vmIDs.withLock { $0 }
-            let (kept, ids) = try queue.write { db -> (LedgerBatch, [String: Int64]?) in
+            let ids = try queue.write { db -> [String: Int64]? in
                 try LedgerSchema.advanceChangeSequence(db)
                 var ids = try cached ?? Self.allVMIDs(db)
-                var rolled = LedgerBatch(hostState: candidate.hostState)
-                var kept = LedgerBatch()
-                for (key, entry) in candidate.entries {
-                    guard let holdingFrom, ids[key] != nil else {
-                        rolled.entries[key] = entry
-                        continue
-                    }
-                    var heldBuckets: [LedgerBucketKey: BucketAmount] = [:]
-                    var rolledBuckets: [LedgerBucketKey: BucketAmount] = [:]
-                    for (bucket, amount) in entry.buckets {
-                        if bucket.minuteStart >= holdingFrom { heldBuckets[bucket] = amount } else { rolledBuckets[bucket] = amount }
-                    }
-                    guard !heldBuckets.isEmpty else {
-                        rolled.entries[key] = entry
-                        continue
-                    }
-                    var heldEntry = entry
-                    heldEntry.buckets = heldBuckets
-                    kept.entries[key] = heldEntry
-                    if !rolledBuckets.isEmpty {
-                        // The checkpoint stays with the held amounts: a reader adds both to the row.
-                        var rolledEntry = entry
-                        rolledEntry.buckets = rolledBuckets
-                        rolledEntry.checkpoint = nil
-                        rolled.entries[key] = rolledEntry
-                    }
-                }
-                let versionIDs = try Self.modelVersionIDs(of: candidate, db)
-                for (key, id) in try Self.writeOut(rolled, versionIDs: versionIDs, db) { ids[key] = id }
-                try Self.storeHeld(kept, ids: ids, versionIDs: versionIDs, db)
-                if let state = rolled.hostState {
-                    try db.execute(
+                let versionIDs = try Self.modelVersionIDs(of: batch, db)
+                for (key, id) in try Self.writeOut(batch, versionIDs: versionIDs, db) { ids[key] = id }
+                if case .replace(let bytes) = held { try Self.storeHeld(bytes, db) }
+                if let state = batch.hostState {
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO ledger_state (id, boot_id, last_flush, host_busy_ticks, host_total_ticks) VALUES (1, ?, ?, ?, ?)
                             ON CONFLICT(id) DO UPDATE SET boot_id = excluded.boot_id, last_flush = excluded.last_flush,
                                 host_busy_ticks = excluded.host_busy_ticks, host_total_ticks = excluded.host_total_ticks
-                            """,
-                        arguments: [
-                            state.bootID, state.lastFlushUnixSeconds, state.hostBusyTicks.map { Int64(clamping: $0) },
-                            state.hostTotalTicks.map { Int64(clamping: $0) },
-                        ]
-                    )
+                            """
+                    ).execute(arguments: [
+                        state.bootID, state.lastFlushUnixSeconds, state.hostBusyTicks.map { Int64(clamping: $0) },
+                        state.hostTotalTicks.map { Int64(clamping: $0) },
+                    ])
                 }
                 if let pruneMinutesBefore {
                     try db.execute(sql: "DELETE FROM minute_bucket WHERE start < ?", arguments: [pruneMinutesBefore])
@@ -297,17 +272,46 @@ public final class LedgerStore: Sendable {
                             """,
                         arguments: [pruneHoursBefore]
                     )
-                    if db.changesCount > 0 { return (kept, nil) }
+                    if db.changesCount > 0 { return nil }
                 }
-                return (kept, ids)
+                return ids
             }
-            // Only once the transaction is in: a failed write leaves what was held, and the
-            // caller puts the batch back into its pending amounts.
-            held.withLock { $0 = kept }
+            // Only once the transaction is in.
             vmIDs.withLock { $0 = ids }
         } catch {
             throw Self.ledgerError(error, path: path)
         }
+    }
+
+    /// Every VM row's id, by ledger key (cached from write to write).
+    func vmRowIDs() throws(LedgerError) -> [String: Int64] {
+        if let cached = vmIDs.withLock({ $0 }) { return cached }
+        do {
+            let ids = try queue.read { db in try Self.allVMIDs(db) }
+            vmIDs.withLock { $0 = ids }
+            return ids
+        } catch {
+            throw Self.ledgerError(error, path: path)
+        }
+    }
+
+    /// The id of each model version of `texts` (the accounts' ``Accounts/modelVersionTexts``), in
+    /// their order: created when new (``modelVersionID(parameters:unixSeconds:)``), then cached.
+    func modelVersionIDs(texts: [String], unixSeconds: Double) throws(LedgerError) -> [Int64] {
+        var known = versionIDs.withLock { $0 }
+        var ids: [Int64] = []
+        ids.reserveCapacity(texts.count)
+        for text in texts {
+            if let id = known[text] {
+                ids.append(id)
+            } else {
+                let id = try modelVersionID(parameters: text, unixSeconds: unixSeconds)
+                known[text] = id
+                ids.append(id)
+            }
+        }
+        versionIDs.withLock { $0 = known }
+        return ids
     }
 
     /// Every VM row's id, by ledger key.

@@ -30,18 +30,6 @@ struct HeldEntry: Sendable {
     var checkpoint: LedgerCheckpoint?
     var buckets: [Bucket]
 
-    /// The entry of `batchEntry` (whose buckets' model versions have the ids `versionIDs`, by
-    /// canonical text), for the `vm` row `vmID`.
-    init(key: String, vmID: Int64, batchEntry entry: LedgerBatch.Entry, versionIDs: [String: Int64]) {
-        self.key = key
-        self.vmID = vmID
-        identity = entry.identity
-        firstSeenUnixSeconds = entry.firstSeenUnixSeconds
-        lastSeenUnixSeconds = entry.lastSeenUnixSeconds
-        checkpoint = entry.checkpoint
-        buckets = entry.buckets.map { Bucket(minuteStart: $0.key.minuteStart, modelVersionID: versionIDs[$0.key.modelParameters] ?? 0, amount: $0.value) }
-    }
-
     init(
         key: String, vmID: Int64, identity: VMIdentity, firstSeenUnixSeconds: Double, lastSeenUnixSeconds: Double,
         checkpoint: LedgerCheckpoint?, buckets: [Bucket]
@@ -79,22 +67,44 @@ struct HeldMinuteEncoder {
 
     mutating func append(count: Int) { append(UInt32(clamping: count)) }
 
+    /// Writes `count` over the entry count ``append(count:)`` wrote first (for an encoder that
+    /// learns the count as it goes).
+    mutating func setCount(_ count: Int) {
+        let value = UInt32(clamping: count).littleEndian
+        withUnsafeBytes(of: value) { raw in
+            for (offset, byte) in raw.enumerated() { bytes[1 + offset] = byte }
+        }
+    }
+
     mutating func append(_ entry: HeldEntry) {
-        append(entry.key)
-        append(entry.vmID)
-        let identity = entry.identity
+        appendEntry(
+            key: entry.key, vmID: entry.vmID, identity: entry.identity, firstSeenUnixSeconds: entry.firstSeenUnixSeconds,
+            lastSeenUnixSeconds: entry.lastSeenUnixSeconds, checkpoint: entry.checkpoint, bucketCount: entry.buckets.count
+        )
+        for bucket in entry.buckets { appendBucket(minuteStart: bucket.minuteStart, modelVersionID: bucket.modelVersionID, amount: bucket.amount) }
+    }
+
+    /// An entry's head; its `bucketCount` buckets follow (``appendBucket(minuteStart:modelVersionID:amount:)``).
+    mutating func appendEntry(
+        key: String, vmID: Int64, identity: VMIdentity, firstSeenUnixSeconds: Double, lastSeenUnixSeconds: Double,
+        checkpoint: LedgerCheckpoint?, bucketCount: Int
+    ) {
+        append(key)
+        append(vmID)
         append(identity.name)
         append(optional: identity.uuid)
         let nova = identity.nova
         append(flag: nova != nil)
         if let nova {
-            for text in [nova.displayName, nova.projectID, nova.projectName, nova.userID, nova.userName, nova.flavorName] {
-                append(optional: text)
-            }
+            append(optional: nova.displayName)
+            append(optional: nova.projectID)
+            append(optional: nova.projectName)
+            append(optional: nova.userID)
+            append(optional: nova.userName)
+            append(optional: nova.flavorName)
         }
-        append(entry.firstSeenUnixSeconds)
-        append(entry.lastSeenUnixSeconds)
-        let checkpoint = entry.checkpoint
+        append(firstSeenUnixSeconds)
+        append(lastSeenUnixSeconds)
         append(flag: checkpoint != nil)
         if let checkpoint {
             append(Int64(checkpoint.process.pid))
@@ -102,20 +112,21 @@ struct HeldMinuteEncoder {
             append(Int64(clamping: checkpoint.cpuTicks))
             append(checkpoint.unixSeconds)
         }
-        append(count: entry.buckets.count)
-        for bucket in entry.buckets {
-            append(bucket.minuteStart)
-            append(bucket.modelVersionID)
-            let amount = bucket.amount
-            for figure in [
-                amount.energyJoules, amount.staticJoules, amount.dynamicJoules, amount.carbonGrams, amount.runningSeconds,
-                amount.cpuSeconds, amount.reconstructedJoules,
-            ] {
-                append(figure)
-            }
-            append(optional: amount.embodiedGrams)
-            append(optional: amount.attributedJoules)
-        }
+        append(count: bucketCount)
+    }
+
+    mutating func appendBucket(minuteStart: Int64, modelVersionID: Int64, amount: BucketAmount) {
+        append(minuteStart)
+        append(modelVersionID)
+        append(amount.energyJoules)
+        append(amount.staticJoules)
+        append(amount.dynamicJoules)
+        append(amount.carbonGrams)
+        append(amount.runningSeconds)
+        append(amount.cpuSeconds)
+        append(amount.reconstructedJoules)
+        append(optional: amount.embodiedGrams)
+        append(optional: amount.attributedJoules)
     }
 
     private mutating func append(_ value: UInt32) {

@@ -2,24 +2,18 @@ import CinergyCore
 import GRDB
 import GRDBSQLite
 
-/// The held minute (``LedgerStore/write(_:holdingFrom:pruneMinutesBefore:pruneHoursBefore:)``):
+/// The held minute (``LedgerStore/write(_:held:pruneMinutesBefore:pruneHoursBefore:)``):
 /// each VM's amounts of the minute still running and its checkpoint, in the one row of
 /// `held_minute`, written by each flush in one statement and added by every read.
 extension LedgerStore {
-    /// Replaces the held row with `kept` (deletes it when nothing is held); `ids` gives each entry's
-    /// `vm` row, `versionIDs` each model version's id.
-    static func storeHeld(_ kept: LedgerBatch, ids: [String: Int64], versionIDs: [String: Int64], _ db: Database) throws {
-        guard !kept.entries.isEmpty else {
+    /// Replaces the held row with `bytes` (``HeldMinuteWriter``); deletes it when nil.
+    static func storeHeld(_ bytes: [UInt8]?, _ db: Database) throws {
+        guard let bytes else {
             try db.execute(sql: "DELETE FROM held_minute")
             return
         }
-        var encoder = HeldMinuteEncoder(capacity: kept.entries.count * 160)
-        encoder.append(count: kept.entries.count)
-        for (key, entry) in kept.entries {
-            encoder.append(HeldEntry(key: key, vmID: ids[key] ?? 0, batchEntry: entry, versionIDs: versionIDs))
-        }
         var statement = SQLiteBinder(try db.cachedStatement(sql: "INSERT OR REPLACE INTO held_minute (id, data) VALUES (1, ?)"))
-        statement.bind(bytes: encoder.bytes)
+        statement.bind(bytes: bytes)
         _ = try statement.run(db)
     }
 
