@@ -93,10 +93,15 @@ struct FleetEndToEndTests {
         let deadline = Date().addingTimeInterval(300)
         while true {
             var hostRows: [[String: Any]] = []
+            var plans: [String] = []
+            func plan(_ document: [String: Any]?) -> String {
+                "\(document?["from"] ?? "?")…\(document?["to"] ?? "?") (\(document?["resolution_seconds"] ?? "?") s)"
+            }
             for agent in agents {
                 let (status, json) = try await agent.get("/report?from=\(liveFrom)&to=\(liveTo)")
                 #expect(status == 200)
                 hostRows += (json as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+                plans.append(plan(json as? [String: Any]))
             }
             let fleet = try await FleetFixture.report(
                 ["--database", try FleetFixture.url, "--database-password-file", try FleetFixture.passwordFile, "--host", hosts[0], "--host",
@@ -109,7 +114,7 @@ struct FleetEndToEndTests {
                     FleetFixture.joules(hostRows, name).count
                 )
             }
-            last = "\(names): fleet \(pairs.map(\.0)) J, sum of the hosts' /report \(pairs.map(\.1)) J"
+            last = "\(names): fleet \(pairs.map(\.0)) J, sum of the hosts' /report \(pairs.map(\.1)) J; periods: fleet \(plan(fleet)), hosts \(plans)"
             let agree = pairs.allSatisfy { fleet, sum, _ in fleet.count == 1 && sum > 0 && abs(fleet[0] - sum) <= 1e-6 * sum }
             if Date() > end && agree {
                 #expect(pairs[0].2 == 2, "the mover has a row in each host's /report")
