@@ -72,8 +72,8 @@ public func buildRouter(
 /// The whole agent: the HTTP server (HTTPS when configured) plus the sampler, the libvirt source
 /// and any other `services`, ready to run. Throws when the TLS configuration cannot be used.
 /// With a `ledger` (opened by `Agent.run`), its flush service runs too (listed first, so it stops
-/// last and its final flush sees the sampler's last round); with an emission factor file, the
-/// service that re-reads it.
+/// last and its final flush sees the sampler's last round, then the fleet's last replication
+/// round sends what it wrote); with an emission factor file, the service that re-reads it.
 public func buildApplication(
     configuration: AgentConfiguration,
     registry: VMRegistry? = nil,
@@ -93,8 +93,18 @@ public func buildApplication(
         ),
         logger: logger
     )
+    // The ledger replicated to the fleet's database (issue 20), off the sampling and HTTP paths;
+    // its last round runs after the ledger's final flush, before the ledger closes.
+    var fleet: FleetReplicator?
+    if let fleetConfiguration = configuration.fleetConfiguration, let ledger {
+        fleet = FleetReplicator(configuration: fleetConfiguration, ledgerPath: { ledger.store?.path }, logger: logger)
+    }
     var services: [any Service] = []
-    if let ledger { services.append(LedgerService(ledger: ledger)) }
+    if let ledger {
+        var afterFinalFlush: (@Sendable () async -> Void)?
+        if let fleet { afterFinalFlush = { _ = await fleet.finalRound() } }
+        services.append(LedgerService(ledger: ledger, afterFinalFlush: afterFinalFlush))
+    }
     services.append(sampler)
     if let emissionFactors {
         services.append(EmissionFactorWatcher(file: emissionFactors, logger: logger, accounts: registry.accounts))
@@ -147,13 +157,9 @@ public func buildApplication(
             )
         )
     }
-    // The ledger replicated to the fleet's database (issue 20), off the sampling and HTTP paths.
-    var fleet: FleetReplicator?
-    if let fleetConfiguration = configuration.fleetConfiguration, let ledger {
-        let replicator = FleetReplicator(configuration: fleetConfiguration, ledgerPath: { ledger.store?.path }, logger: logger)
-        fleet = replicator
-        services.append(FleetReplicationService(replicator: replicator))
-    }
+    // Listed after the ledger's service, the replication stops before it (ServiceLifecycle stops
+    // services in reverse order, each after the one before has returned).
+    if let fleet { services.append(FleetReplicationService(replicator: fleet)) }
     // Idle connections are closed after 30 s; request heads are limited to 32 KiB (a header field
     // to 16 KiB, 100 fields), answered with 431 beyond.
     let http1 = HTTP1Channel.Configuration(

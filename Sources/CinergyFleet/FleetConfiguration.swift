@@ -15,10 +15,14 @@ public struct FleetConfiguration: Sendable {
     /// How long one round (connect, schema check, every page, the watermark) may take, seconds:
     /// a database that answers slower is a failure of the round.
     public var roundTimeoutSeconds: Double
+    /// How long the last round at shutdown (after the ledger's final flush) may take, seconds: a
+    /// database that is down or slow delays the agent's exit by no more than this (about), and
+    /// what the round could not send goes at the next start.
+    public var finalRoundTimeoutSeconds: Double
 
     public init(
         url: FleetDatabaseURL, password: FleetPassword?, hostIdentity: String, intervalSeconds: Double = 10, batchRows: Int = 500,
-        maximumBackoffSeconds: Double = 60, roundTimeoutSeconds: Double = 120
+        maximumBackoffSeconds: Double = 60, roundTimeoutSeconds: Double = 120, finalRoundTimeoutSeconds: Double = 5
     ) {
         self.url = url
         self.password = password
@@ -27,6 +31,7 @@ public struct FleetConfiguration: Sendable {
         self.batchRows = batchRows
         self.maximumBackoffSeconds = maximumBackoffSeconds
         self.roundTimeoutSeconds = roundTimeoutSeconds
+        self.finalRoundTimeoutSeconds = finalRoundTimeoutSeconds
     }
 
     /// What the ledger's watermark is for: the database and the host identity (a new database

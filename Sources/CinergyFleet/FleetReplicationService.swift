@@ -4,6 +4,10 @@ public import ServiceLifecycle
 /// `intervalSeconds` while all goes well, and after a failure again after 1 s, 2 s, 4 s… up to
 /// `maximumBackoffSeconds`. It never runs on the sampling or HTTP paths, and the agent serves
 /// whatever the database does.
+///
+/// On graceful shutdown it stops (a round under way is cancelled: its rows go in the next one)
+/// and leaves the connection open for the last round, ``FleetReplicator/finalRound()``, which
+/// the ledger's service runs after its final flush and which closes it.
 public struct FleetReplicationService: Service {
     public let replicator: FleetReplicator
 
@@ -33,7 +37,6 @@ public struct FleetReplicationService: Service {
                 }
             }
         }
-        await replicator.close()
     }
 }
 

@@ -36,6 +36,8 @@ public final class FleetReplicator: Sendable {
         var status: FleetStatus
         /// The state and detail last logged, so that each change is logged once.
         var logged: String?
+        /// The agent is stopping: a failure is no longer retried (``finalRound()``).
+        var finalRound = false
         /// Tests: a round fails with ``FleetError/interrupted`` after this many pages.
         var interruptAfterPages: Int?
     }
@@ -73,35 +75,95 @@ public final class FleetReplicator: Sendable {
     }
 
     /// One round: connect if needed (and check or migrate the central schema), send what changed,
-    /// move the watermark. Never throws: the outcome is the returned (and recorded) status.
+    /// move the watermark, within `timeoutSeconds` (default: the configuration's
+    /// `roundTimeoutSeconds`). Never throws: the outcome is the returned (and recorded) status.
+    /// Cancelled (the agent stopping), the round stops, its connection closed, and the status is
+    /// left as it was: the rows it did not send go in the next round, the final one included.
     @discardableResult
-    public func replicateOnce() async -> FleetStatus {
+    public func replicateOnce(timeoutSeconds: Double? = nil) async -> FleetStatus {
         guard let path = ledgerPath() else {
             return record(state: "waiting_for_ledger", detail: "the ledger is not open (off, locked by another agent, or failing)")
         }
-        let timeout = configuration.roundTimeoutSeconds
+        let timeout = timeoutSeconds ?? configuration.roundTimeoutSeconds
         do {
             let outcome = try await withThrowingTaskGroup(of: RoundOutcome?.self) { group in
-                group.addTask { try await self.round(ledgerPath: path) }
+                group.addTask { try await self.round(ledgerPath: path, connectTimeoutSeconds: min(10, timeout)) }
                 group.addTask {
-                    try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
+                    // Ends at the timeout, or at once when the round is cancelled.
+                    try? await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
                     return nil
                 }
                 let first = try await group.next() ?? nil
                 if first == nil {
-                    // The database is too slow: drop the connection (which fails what waits on it).
+                    // Too slow, or cancelled: drop the connection (which fails what waits on it).
                     await self.close()
                 }
                 group.cancelAll()
                 return first
             }
+            try Task.checkCancellation()
             guard let outcome else { throw FleetError.timedOut(seconds: timeout) }
             return record(outcome)
         } catch {
+            if Task.isCancelled || error is CancellationError {
+                await close()
+                return status()
+            }
             let failure = FleetError.classify(error)
             if case .interrupted = failure {} else { await close() }
             return await record(failure)
         }
+    }
+
+    /// The last round, at the agent's shutdown after the ledger's final flush (which writes out
+    /// the running minute the ledger held): sends what that flush wrote, so that the central rows
+    /// equal the local ones without waiting for the next start. At most about
+    /// `finalRoundTimeoutSeconds` (a database down, slow or unreachable delays the agent's exit
+    /// by no more: the round is abandoned, and what it did not send goes at the next start);
+    /// then the connection is closed.
+    @discardableResult
+    public func finalRound() async -> FleetStatus {
+        let seconds = configuration.finalRoundTimeoutSeconds
+        let sentBefore = status().rowsSent
+        let started = clock()
+        // The round races a timer of its own, one second longer than the round's timeout: a
+        // round stuck where that timeout cannot reach (a TCP connection accepted by a server that
+        // never answers) is left behind, not waited for.
+        state.withLock { state in
+            state.finalRound = true
+            // A failure that goes on is said once more, with what happens to the rows now.
+            if state.status.state != "ok" { state.logged = nil }
+        }
+        let (first, continuation) = AsyncStream.makeStream(of: FleetStatus?.self)
+        let round = Task { continuation.yield(await self.replicateOnce(timeoutSeconds: seconds)) }
+        let timer = Task {
+            try? await Task.sleep(for: .milliseconds(Int64((seconds + 1) * 1000)))
+            continuation.yield(nil)
+        }
+        var iterator = first.makeAsyncIterator()
+        let status = await iterator.next() ?? nil
+        continuation.finish()
+        timer.cancel()
+        round.cancel()
+        await close()
+        let metadata: Logger.Metadata = [
+            "database": "\(configuration.url)", "host_identity": "\(configuration.hostIdentity)",
+            "seconds": "\(((clock() - started) * 1000).rounded() / 1000)",
+        ]
+        guard let status else {
+            logger.error(
+                "fleet: the final round at shutdown had no answer within \(seconds + 1) s; what it did not send goes at the next start",
+                metadata: metadata
+            )
+            var abandoned = self.status()
+            abandoned.state = FleetError.timedOut(seconds: seconds).state
+            abandoned.detail = FleetError.timedOut(seconds: seconds).description
+            return abandoned
+        }
+        if status.state == "ok" {
+            logger.notice("fleet: final round at shutdown sent \(status.rowsSent - sentBefore) rows", metadata: metadata)
+        }
+        return status
     }
 
     /// Closes the connection (the agent's shutdown; the next round opens a new one).
@@ -122,10 +184,10 @@ public final class FleetReplicator: Sendable {
         var schemaVersion: Int
     }
 
-    private func round(ledgerPath path: FilePath) async throws -> RoundOutcome {
+    private func round(ledgerPath path: FilePath, connectTimeoutSeconds: Double) async throws -> RoundOutcome {
         // The ledger first: what is pending is known even when the database cannot be reached.
         let reader = try await readerFor(path)
-        let connection = try await connection()
+        let connection = try await connection(timeoutSeconds: connectTimeoutSeconds)
         let start = clock()
         let target = configuration.target
         let ledgerState = try await blocking { try reader.state() }
@@ -186,14 +248,14 @@ public final class FleetReplicator: Sendable {
     }
 
     /// The open connection, or a new one (its schema checked and migrated).
-    private func connection() async throws -> PostgresConnection {
+    private func connection(timeoutSeconds: Double) async throws -> PostgresConnection {
         if let connection = state.withLock({ $0.connection }), !connection.isClosed { return connection }
         let url = configuration.url
         var postgres = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: configuration.password?.text, database: url.database,
             tls: try Self.tls(url)
         )
-        postgres.options.connectTimeout = .seconds(10)
+        postgres.options.connectTimeout = .milliseconds(Int64(max(0.1, timeoutSeconds) * 1000))
         let id = state.withLock { state in
             state.connectionCount += 1
             return state.connectionCount
@@ -279,14 +341,14 @@ public final class FleetReplicator: Sendable {
 
     /// Sets the state; logs it when it differs from the last one logged (once per change).
     private func update(state name: String, detail: String?, _ body: (inout FleetStatus) -> Void) -> FleetStatus {
-        let (status, changed, wasFailing) = state.withLock { state in
+        let (status, changed, wasFailing, final) = state.withLock { state in
             let wasFailing = state.status.state != "ok" && state.status.state != "connecting"
             state.status.state = name
             state.status.detail = detail
             body(&state.status)
             let key = "\(name) \(detail ?? "")"
             defer { state.logged = key }
-            return (state.status, state.logged != key, wasFailing)
+            return (state.status, state.logged != key, wasFailing, state.finalRound)
         }
         if changed {
             let metadata: Logger.Metadata = ["database": "\(configuration.url)", "host_identity": "\(configuration.hostIdentity)"]
@@ -296,7 +358,8 @@ public final class FleetReplicator: Sendable {
             case "waiting_for_ledger":
                 logger.notice("fleet: \(detail ?? name); replication waits", metadata: metadata)
             default:
-                logger.error("fleet: \(detail ?? name); retrying with backoff", metadata: metadata)
+                let next = final ? "what is not sent goes at the next start" : "retrying with backoff"
+                logger.error("fleet: \(detail ?? name); \(next)", metadata: metadata)
             }
         }
         return status

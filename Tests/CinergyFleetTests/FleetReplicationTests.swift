@@ -147,6 +147,88 @@ struct FleetReplicationTests {
         }
     }
 
+    @Test("the final round at shutdown sends what the last flush wrote, then closes the connection")
+    func finalRound() async throws {
+        try await withReplicators { replicators in
+            let url = try await TestPostgres.freshDatabase()
+            let ledger = try TestLedger()
+            try ledger.flush(vmCount: 3, startMinute: Self.minute0, minutes: 4)
+            let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-a")
+            #expect(await replicator.replicateOnce().state == "ok")
+            // The agent's last flush (the held minute written out), then its final round.
+            try ledger.flush(vmCount: 3, startMinute: Self.minute0 + 240, minutes: 1, seed: 0.5)
+            let started = Date()
+            let status = await replicator.finalRound()
+            let seconds = Date().timeIntervalSince(started)
+            #expect(status.state == "ok", "\(status)")
+            #expect(status.pendingRows == 0)
+            #expect(seconds < replicator.configuration.finalRoundTimeoutSeconds + 1, "\(seconds) s")
+            #expect(try await Snapshot.central(url, host: "hv-a") == (try Snapshot.local(ledger)))
+        }
+    }
+
+    @Test("a database that accepts the connection and never answers: the final round gives up within its bound, the rows left pending")
+    func finalRoundBounded() async throws {
+        let ledger = try TestLedger()
+        try ledger.flush(vmCount: 2, startMinute: Self.minute0, minutes: 5)
+        let silent = try Self.silentServer()
+        defer { close(silent.socket) }
+        var url = try TestPostgres.url
+        url.port = silent.port
+        let path = ledger.path
+        let bound = 2.0
+        let replicator = FleetReplicator(
+            configuration: FleetConfiguration(
+                url: url, password: try TestPostgres.password, hostIdentity: "hv-a", intervalSeconds: 1, finalRoundTimeoutSeconds: bound
+            ),
+            ledgerPath: { path }, logger: TestPostgres.logger
+        )
+        let started = Date()
+        let status = await replicator.finalRound()
+        let seconds = Date().timeIntervalSince(started)
+        print("final round against a server that never answers: \(seconds) s, \(status.state): \(status.detail ?? "")")
+        #expect(status.state == "unreachable", "\(status)")
+        // Not before the round's own timeout (nothing can answer), and at most its hard bound
+        // (the timeout + 1 s) plus generous slack for a loaded machine.
+        #expect(seconds >= bound - 0.1, "\(seconds) s")
+        #expect(seconds < bound + 1 + 3, "\(seconds) s")
+        // The watermark did not move: everything is still pending for the next start.
+        let reader = try LedgerChangeReader(path: ledger.path)
+        let ledgerState = try reader.state()
+        #expect(try reader.changedRowCount(after: ledgerState.watermark(for: replicator.configuration.target)) == 2 + 2 + 10 + 4)
+    }
+
+    @Test("a round stuck on a database that never answers ends soon after it is cancelled (the agent stopping)")
+    func cancelledRound() async throws {
+        let ledger = try TestLedger()
+        try ledger.flush(vmCount: 2, startMinute: Self.minute0, minutes: 5)
+        let silent = try Self.silentServer()
+        defer { close(silent.socket) }
+        var url = try TestPostgres.url
+        url.port = silent.port
+        let path = ledger.path
+        let replicator = FleetReplicator(
+            configuration: FleetConfiguration(url: url, password: try TestPostgres.password, hostIdentity: "hv-a", roundTimeoutSeconds: 120),
+            ledgerPath: { path }, logger: TestPostgres.logger
+        )
+        let round = Task { await replicator.replicateOnce() }
+        // Wait until the round has connected (a connection waits in the silent server's
+        // backlog: its socket polls readable), then cancel it.
+        let deadline = Date().addingTimeInterval(60)
+        var pending = pollfd(fd: silent.socket, events: Int16(POLLIN), revents: 0)
+        while poll(&pending, 1, 0) == 0 {
+            guard Date() < deadline else { throw FixtureError("the round never connected") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let cancelled = Date()
+        round.cancel()
+        let status = await round.value
+        let seconds = Date().timeIntervalSince(cancelled)
+        print("a round against a server that never answers, cancelled: ended \(seconds) s later, \(status.state)")
+        #expect(seconds < 5, "\(seconds) s")
+        #expect(status.state == "connecting", "a cancelled round leaves the status as it was: \(status)")
+    }
+
     @Test("a wrong password is a state of its own, the password never in it")
     func wrongPassword() async throws {
         try await withReplicators { replicators in
@@ -220,6 +302,25 @@ struct FleetReplicationTests {
             #expect(rows[TestLedger.identity(2).ledgerKey]?.hosts == 1)
             #expect(rows.count == 3)
         }
+    }
+
+    /// A loopback socket that listens and never accepts: the kernel completes the TCP handshake,
+    /// and nothing ever answers (a database hung). Close `socket` when done.
+    static func silentServer() throws -> (socket: Int32, port: Int) {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound, listen(socket, 16) == 0 else {
+            close(socket)
+            throw FixtureError("no listening socket")
+        }
+        return (socket, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// A loopback port nothing listens on (bound, then closed).

@@ -35,6 +35,8 @@ public final class Ledger: Sendable {
         var lastPruneUnixSeconds = -Double.infinity
         var lastFoldUnixSeconds = -Double.infinity
         var movedAsidePath: String?
+        /// CPU time of the flushes so far (``flushNow(final:)``'s thread), seconds.
+        var flushCPUSeconds = 0.0
         /// Whether the next open runs the full `quick_check` before using the file: after the
         /// file was found damaged. The first open checks the header only and leaves the full check
         /// to ``checkIntegrity()``, so that start-up does not read the whole file.
@@ -73,7 +75,8 @@ public final class Ledger: Sendable {
                 detail: state.error?.description,
                 lastFlushUnixSeconds: state.lastFlushUnixSeconds,
                 pendingVMCount: accounts.pendingCount,
-                movedAsidePath: state.movedAsidePath
+                movedAsidePath: state.movedAsidePath,
+                flushCPUSeconds: state.flushCPUSeconds
             )
         }
     }
@@ -103,6 +106,11 @@ public final class Ledger: Sendable {
     /// ``flush()`` on the calling thread: for tests and benchmarks, never from async code.
     public func flushNow(final: Bool = false) {
         guard isEnabled else { return }
+        let cpu = SystemClock.threadCPUSeconds()
+        defer {
+            let spent = SystemClock.threadCPUSeconds() - cpu
+            state.withLock { $0.flushCPUSeconds += max(0, spent) }
+        }
         connectIfNeeded()
         let now = clock()
         guard let store = state.withLock({ $0.store }) else {

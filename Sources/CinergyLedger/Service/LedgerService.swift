@@ -4,9 +4,13 @@ public import ServiceLifecycle
 /// shutdown (SIGTERM) before the agent exits.
 public struct LedgerService: Service {
     public let ledger: Ledger
+    /// Runs after the final flush, while the ledger is still open and locked (the fleet's last
+    /// replication round, which sends what that flush wrote); bounded by whoever gives it.
+    public let afterFinalFlush: (@Sendable () async -> Void)?
 
-    public init(ledger: Ledger) {
+    public init(ledger: Ledger, afterFinalFlush: (@Sendable () async -> Void)? = nil) {
         self.ledger = ledger
+        self.afterFinalFlush = afterFinalFlush
     }
 
     public func run() async throws {
@@ -30,6 +34,7 @@ public struct LedgerService: Service {
         // before the agent exits, and the lock goes with it (a waiting agent takes over from the
         // checkpoints just written).
         await ledger.flush(final: true)
+        await afterFinalFlush?()
         await ledger.close()
     }
 }

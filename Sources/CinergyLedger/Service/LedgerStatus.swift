@@ -13,4 +13,6 @@ public struct LedgerStatus: Sendable, Equatable {
     public var pendingVMCount: Int
     /// Where a damaged database file was moved, if one was.
     public var movedAsidePath: String?
+    /// CPU time the flushes took since the agent started (their thread's), seconds.
+    public var flushCPUSeconds: Double = 0
 }

@@ -16,6 +16,12 @@ public enum SystemClock {
         seconds(CLOCK_BOOTTIME)
     }
 
+    /// CPU time of the calling thread, seconds (`CLOCK_THREAD_CPUTIME_ID`: what a piece of work
+    /// run on one thread costs, whatever else the process and the host do meanwhile).
+    public static func threadCPUSeconds() -> Double {
+        seconds(CLOCK_THREAD_CPUTIME_ID)
+    }
+
     /// Clock ticks per second of `/proc/PID/stat` times (`sysconf(_SC_CLK_TCK)`).
     public static let ticksPerSecond: Double = {
         let value = sysconf(Int32(_SC_CLK_TCK))

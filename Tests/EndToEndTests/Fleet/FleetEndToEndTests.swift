@@ -16,7 +16,7 @@ import Glibc
 )
 struct FleetEndToEndTests {
     @Test(
-        "two hosts: a VM stopped on one and started on the other is one row, the sum of its hosts; an agent SIGKILLed while replicating loses nothing and sends nothing twice"
+        "two hosts: a VM stopped on one and started on the other is one row, the sum of its hosts; an agent SIGKILLed while replicating loses nothing and sends nothing twice; a stopping agent sends all it counted"
     )
     func twoHosts() async throws {
         let directory = try TemporaryDirectory()
@@ -93,10 +93,15 @@ struct FleetEndToEndTests {
         let deadline = Date().addingTimeInterval(300)
         while true {
             var hostRows: [[String: Any]] = []
+            var plans: [String] = []
+            func plan(_ document: [String: Any]?) -> String {
+                "\(document?["from"] ?? "?")…\(document?["to"] ?? "?") (\(document?["resolution_seconds"] ?? "?") s)"
+            }
             for agent in agents {
                 let (status, json) = try await agent.get("/report?from=\(liveFrom)&to=\(liveTo)")
                 #expect(status == 200)
                 hostRows += (json as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+                plans.append(plan(json as? [String: Any]))
             }
             let fleet = try await FleetFixture.report(
                 ["--database", try FleetFixture.url, "--database-password-file", try FleetFixture.passwordFile, "--host", hosts[0], "--host",
@@ -109,7 +114,7 @@ struct FleetEndToEndTests {
                     FleetFixture.joules(hostRows, name).count
                 )
             }
-            last = "\(names): fleet \(pairs.map(\.0)) J, sum of the hosts' /report \(pairs.map(\.1)) J"
+            last = "\(names): fleet \(pairs.map(\.0)) J, sum of the hosts' /report \(pairs.map(\.1)) J; periods: fleet \(plan(fleet)), hosts \(plans)"
             let agree = pairs.allSatisfy { fleet, sum, _ in fleet.count == 1 && sum > 0 && abs(fleet[0] - sum) <= 1e-6 * sum }
             if Date() > end && agree {
                 #expect(pairs[0].2 == 2, "the mover has a row in each host's /report")
@@ -117,38 +122,29 @@ struct FleetEndToEndTests {
                 break
             }
             guard Date() < deadline else {
-                Issue.record("the fleet's report did not reach the sum of the hosts' /report by \(liveTo) + 300 s: \(last)")
+                var states: [String] = []
+                for agent in agents { states.append("\(await FleetFixture.fleet(agent))") }
+                Issue.record("the fleet's report did not reach the sum of the hosts' /report within 300 s: \(last); replication: \(states)")
                 break
             }
             try await Task.sleep(for: .seconds(2))
         }
 
-        // Everything stops: the stand-ins, then the agents (a stopping agent writes all it counted).
+        // Everything stops: the stand-ins, then the agents. A stopping agent writes all it counted
+        // (the held minute included) in its final flush, then sends it in a last replication round
+        // (at most about 5 s): the central rows equal the local ones without a restart.
         for process in stayProcesses + [moverOnB] {
             process.signal(SIGTERM)
             _ = await process.waitForExit(seconds: 20)
             try views.forEach { try $0.remove(process.pid) }
         }
         for agent in agents {
+            let stopping = Date()
             agent.child.signal(SIGTERM)
             #expect(await agent.child.waitForExit(seconds: 60) == 0)
+            print("fleet: an agent stopped in \(Date().timeIntervalSince(stopping)) s")
+            #expect(agent.log.contains("fleet: final round at shutdown sent"), "the agent's log tells of its final round")
         }
-        // Started again, each with no VM in its view: the first round sends what the stopping
-        // flush wrote; then stopped again, with nothing left to send.
-        let restarted = Date()
-        agents = try hosts.indices.map { try agent($0) }
-        for agent in agents {
-            try await agent.waitFor("everything replicated", seconds: 180) {
-                let fleet = await FleetFixture.fleet(agent)
-                guard fleet["state"] as? String == "ok", fleet["pending_rows"] as? Int == 0,
-                    let last = (fleet["last_replicated_at"] as? String).flatMap({ ISO8601DateFormatter.fractional.date(from: $0) })
-                else { return false }
-                return last >= restarted.addingTimeInterval(-1)
-            }
-            agent.child.signal(SIGTERM)
-            #expect(await agent.child.waitForExit(seconds: 60) == 0)
-        }
-
         // Central rows = local rows, host by host: nothing lost, nothing twice.
         for host in hosts.indices {
             let local = try FleetFixture.localBuckets(states[host] + "/ledger.sqlite")
@@ -199,5 +195,64 @@ struct FleetEndToEndTests {
         #expect(abs(fleetTotal - localTotal) <= 1e-6 * max(1, localTotal), "fleet \(fleetTotal) J, hosts \(localTotal) J")
         #expect((fleet["model_versions"] as? [[String: Any]])?.count == 1)
         _ = stayProcesses
+    }
+
+    @Test("a database that accepts connections and never answers: the agent serves, and SIGTERM still stops it within the final round's bound, its ledger written")
+    func hungDatabase() async throws {
+        let directory = try TemporaryDirectory()
+        let executable = try StandIn.build(in: directory.path)
+        let view = try ProcView(directory.path + "/proc")
+        let state = directory.path + "/state"
+        // A loopback socket that listens and never accepts: connections wait in its backlog.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) == 0 && getsockname(silent, $0, &length) == 0 }
+        }
+        #expect(bound && listen(silent, 16) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        var url = URLComponents(string: try FleetFixture.url)!
+        url.port = port
+        let vm = "\(EndToEnd.prefix)-fleet-hung"
+        let uuid = LedgerFixture.uuid(9)
+        let process = try LedgerFixture.standIn(vm, uuid: uuid, executable: executable)
+        defer {
+            process.signal(SIGKILL)
+            _ = try? view.remove(process.pid)
+        }
+        try view.add(process.pid)
+        let agent = try AgentUnderTest(
+            env: LedgerFixture.env(
+                stateDirectory: state, flushSeconds: 1,
+                extra: [
+                    "PROC_ROOT": view.path, "FLEET_DATABASE_URL": url.string!, "FLEET_DATABASE_PASSWORD_FILE": try FleetFixture.passwordFile,
+                    "FLEET_HOST_IDENTITY": "\(EndToEnd.prefix)-fleet-hung-host",
+                ]
+            ),
+            directory: try LedgerFixture.run(1, in: directory)
+        )
+        // The agent serves and counts while its rounds wait on the database.
+        try await agent.waitFor("the VM with energy", seconds: 180) { (await LedgerFixture.energy(agent, vm) ?? 0) > 100 }
+        var pending = pollfd(fd: silent, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&pending, 1, 0) == 1, "the agent's round has connected and waits")
+        let replication = await FleetFixture.fleet(agent)
+        #expect(["connecting", "unreachable"].contains(replication["state"] as? String ?? ""), "\(replication)")
+        let stopping = Date()
+        agent.child.signal(SIGTERM)
+        let status = await agent.child.waitForExit(seconds: 60)
+        let seconds = Date().timeIntervalSince(stopping)
+        print("fleet: an agent whose database never answers stopped in \(seconds) s")
+        #expect(status == 0)
+        // The final round's bound is 5 s (and 6 s for a round that cannot be reached); the rest
+        // is the slack of a loaded machine.
+        #expect(seconds >= 4.9 && seconds < 20, "\(seconds) s")
+        #expect(agent.log.contains("fleet: a replication round took more than 5.0 s; what is not sent goes at the next start"), "\(agent.log.suffix(2000))")
+        // Its final flush was written before the round: the VM's rows are in the ledger.
+        let local = try FleetFixture.localVMs(state + "/ledger.sqlite")
+        #expect((local[uuid]?.first ?? 0) > 100, "\(local)")
     }
 }

@@ -76,6 +76,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                 json.field("last_flush_at", ledgerStatus?.lastFlushUnixSeconds.map { RFC3339.format(unixSeconds: $0) })
                 json.field("pending_vm_count", ledgerStatus?.pendingVMCount ?? 0)
                 json.field("moved_aside_path", ledgerStatus?.movedAsidePath)
+                json.field("flush_cpu_seconds", ledgerStatus?.flushCPUSeconds ?? 0)
             }
             // The replication to the fleet's database (issue 20).
             let fleetStatus = fleet?.status()

@@ -172,6 +172,8 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             let ledgerStatus = ledger.status()
             out.family("cinergy_ledger_healthy", type: "gauge", help: "1 while the energy ledger writes its database (GET /health says why not).")
             out.sample("cinergy_ledger_healthy", ledgerStatus.state == "ok" ? 1 : 0)
+            out.family("cinergy_ledger_flush_cpu_seconds_total", type: "counter", help: "CPU time the ledger's flushes took since the agent started, in seconds.")
+            out.sample("cinergy_ledger_flush_cpu_seconds_total", ledgerStatus.flushCPUSeconds)
             if let flushed = ledgerStatus.lastFlushUnixSeconds {
                 out.family("cinergy_ledger_last_flush_timestamp_seconds", type: "gauge", help: "When the ledger last wrote its database (Unix time).")
                 out.sample("cinergy_ledger_last_flush_timestamp_seconds", flushed)
