@@ -82,8 +82,8 @@ struct LedgerAccountsTests {
         var second = Agent(directory, clock: clock)
         first.ledger.flushNow()
         second.ledger.flushNow()
-        #expect(first.ledger.status().state == "ok")
-        #expect(second.ledger.status().state == "locked")
+        #expect(first.ledger.status().state == .ok)
+        #expect(second.ledger.status().state == .locked)
         for second_ in 0...40 {
             let t = Self.start + Double(second_)
             clock.set(t)
@@ -94,7 +94,7 @@ struct LedgerAccountsTests {
             if second_ == 25 { first.ledger.closeNow() }
             if second_ % 10 == 0 { second.ledger.flushNow() }
         }
-        #expect(second.ledger.status().state == "ok")
+        #expect(second.ledger.status().state == .ok)
         let stored = try Self.stored(directory)
         let truth = 40 * Self.watts
         print("takeover: stored \(stored.energy) J, buckets \(stored.minuteBuckets) J, true \(truth) J")
@@ -375,7 +375,7 @@ struct LedgerAccountsTests {
             if s % 10 == 0 { last.ledger.flushNow() }
         }
         last.ledger.flushNow()
-        #expect(last.ledger.status().state == "ok")
+        #expect(last.ledger.status().state == .ok)
         let stored = try Self.stored(directory)
         let truth = (clock.now - (firstBaseline ?? clock.now)) * Self.watts
         print("randomised seed \(seed): stored \(stored.energy) J (\(stored.reconstructed) J reconstructed), true \(truth) J; \(events.joined(separator: ", "))")

@@ -191,7 +191,7 @@ struct LedgerBenchmarkTests {
             wall += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             cpu += Self.processCPUSeconds() - cpuBefore
         }
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
         print(
             String(
                 format: "ledger bench: %d VMs: %.2f ms CPU per flush (%.1f us per VM), %.2f ms wall per flush, database %lld B",

@@ -30,7 +30,7 @@ struct LedgerFlushCostBenchmarkTests {
             clock: { clock.now }
         )
         ledger.flushNow()
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
         var ticks: UInt64 = 0
         var flushes: [Double] = []
         for _ in 0..<36 {

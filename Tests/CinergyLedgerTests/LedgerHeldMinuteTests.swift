@@ -161,7 +161,7 @@ struct LedgerHeldMinuteTests {
         Self.sampleWithTicks(registry, seconds: 10, atUnixSeconds: clock.now)
         // The reopen writes the held row (30 J) out; the accounts go on from its checkpoint.
         ledger.flushNow()
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
         let total = try #require(ledger.store).totals()["u-a"]?.joules ?? 0
         #expect(abs(total - 50) < 1e-9, "\(total)")
         // 00:01:10: the minute is over and written out; then the last flush.

@@ -133,7 +133,7 @@ struct LedgerScaleBenchmarkTests {
             clock: { clock.now }
         )
         let startup = Self.measure { ledger.flushNow() }
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
         print("ledger scale: start-up (open, header check, migrate, accounts, rebase, first flush with prune; \(cold ? "cold page cache" : "warm page cache")): \(String(format: "%.2f", startup.wall)) s wall, \(String(format: "%.2f", startup.cpu)) s CPU")
         #expect(startup.wall > 0)
 

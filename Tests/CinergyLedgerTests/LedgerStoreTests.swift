@@ -26,7 +26,7 @@ struct LedgerStoreTests {
             let registry = VMRegistry(accounting: Fixtures.accounting)
             let ledger = Self.ledger(directory, registry: registry, clock: clock)
             ledger.flushNow()
-            #expect(ledger.status().state == "ok")
+            #expect(ledger.status().state == .ok)
             registry.reconcile(source: .procfs, observed: [Fixtures.vm("a", pid: 1, uuid: "u-a")], nowUnixSeconds: clock.now)
             for _ in 0..<30 {
                 clock.advance(10)
@@ -74,7 +74,7 @@ struct LedgerStoreTests {
         clock.advance(10)
         Fixtures.sample(secondRegistry, seconds: 10, atUnixSeconds: clock.now)
         second.flushNow()
-        #expect(second.status().state == "locked")
+        #expect(second.status().state == .locked)
         #expect(second.status().detail?.contains("pid \(getpid())") == true)
         #expect(second.store == nil)
         #expect(try first.store?.totals().isEmpty == true)
@@ -89,7 +89,7 @@ struct LedgerStoreTests {
         try garbage.write(to: URL(fileURLWithPath: path))
         let ledger = Self.ledger(directory, registry: VMRegistry(accounting: Fixtures.accounting), clock: ManualClock(Self.start))
         ledger.flushNow()
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
         let aside = try #require(ledger.status().movedAsidePath)
         #expect(try Data(contentsOf: URL(fileURLWithPath: aside)) == garbage)
         #expect(try ledger.store?.totals().isEmpty == true)
@@ -106,13 +106,13 @@ struct LedgerStoreTests {
             registry: VMRegistry(), logger: Fixtures.logger
         )
         ledger.flushNow()
-        #expect(ledger.status().state == "unavailable")
+        #expect(ledger.status().state == .unavailable)
         #expect(ledger.status().detail?.contains("cannot create") == true)
         // Once the obstacle is gone, the next flush opens it.
         try FileManager.default.removeItem(atPath: directory.path + "/file")
         try FileManager.default.createDirectory(atPath: directory.path + "/file", withIntermediateDirectories: false)
         ledger.flushNow()
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
     }
 
     @Test("old buckets are pruned by retention")
@@ -169,7 +169,7 @@ extension LedgerStoreTests {
         clock.advance(10)
         Fixtures.sample(registry, seconds: 10, atUnixSeconds: clock.now)
         ledger.flushNow()
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
         #expect(ledger.status().movedAsidePath != nil)
         // Not seeded a second time: 1,000 J + 10 J.
         #expect(registry.records().first?.energyJoules == 1010)
@@ -189,7 +189,7 @@ extension LedgerStoreTests {
         registry.reconcile(source: .procfs, observed: [Fixtures.vm("a", pid: 1, uuid: "u-a")], nowUnixSeconds: clock.now)
         let ledger = Self.ledger(directory, registry: registry, clock: clock)
         ledger.flushNow()
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
         // Another process (Python's sqlite3) holds the write lock for 6 s.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -206,11 +206,11 @@ extension LedgerStoreTests {
         clock.advance(10)
         Fixtures.sample(registry, seconds: 10, atUnixSeconds: clock.now)
         ledger.flushNow()
-        #expect(ledger.status().state == "failing", "\(ledger.status())")
+        #expect(ledger.status().state == .failing, "\(ledger.status())")
         #expect(ledger.status().pendingVMCount == 1)
         holder.waitUntilExit()
         ledger.flushNow()
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
         #expect(try ledger.store?.totals()["u-a"]?.joules == 10)
     }
 }
@@ -246,10 +246,10 @@ extension LedgerStoreTests {
         // write or read already met a damaged page: either way the file is dropped as corrupt.
         if ledger.integrityCheckDue { ledger.checkIntegrity() }
         if ledger.status().movedAsidePath == nil {
-            #expect(ledger.status().state == "corrupt")
+            #expect(ledger.status().state == .corrupt)
             ledger.flushNow()
         }
-        #expect(ledger.status().state == "ok")
+        #expect(ledger.status().state == .ok)
         let aside = try #require(ledger.status().movedAsidePath)
         #expect(FileManager.default.fileExists(atPath: aside))
         #expect(try LedgerStore.quickCheck(path: FilePath(path)) == ())

@@ -67,8 +67,8 @@ public final class Ledger: Sendable {
 
     public func status() -> LedgerStatus {
         state.withLock { state in
-            let stateName: String =
-                if !isEnabled { "off" } else if let error = state.error { error.state } else if state.store != nil { "ok" } else { "opening" }
+            let stateName: LedgerState =
+                if !isEnabled { .off } else if let error = state.error { error.state } else if state.store != nil { .ok } else { .opening }
             return LedgerStatus(
                 state: stateName,
                 path: configuration.databasePath?.string,

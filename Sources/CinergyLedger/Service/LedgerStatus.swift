@@ -1,8 +1,7 @@
 /// What the ledger is doing, for `/health`.
 public struct LedgerStatus: Sendable, Equatable {
-    /// `ok`, `off` (`STATE_DIRECTORY=none`), `opening`, or why it cannot write
-    /// (``LedgerError/state``: `unavailable`, `locked`, `corrupt`, `disk_full`, `read_only`, `failing`).
-    public var state: String
+    /// `ok`, `off` (`STATE_DIRECTORY=none`), `opening`, or why it cannot write (``LedgerError/state``).
+    public var state: LedgerState
     /// The database file; nil when the ledger is off.
     public var path: String?
     /// Why the ledger is not `ok`, in words; nil when it is.

@@ -25,15 +25,15 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// A short word for `/health`'s `ledger.state`.
-    public var state: String {
+    /// The ledger's state while this error stands (`/health`'s `ledger.state`).
+    public var state: LedgerState {
         switch self {
-        case .directoryUnavailable: "unavailable"
-        case .locked: "locked"
-        case .corrupt: "corrupt"
-        case .diskFull: "disk_full"
-        case .readOnly: "read_only"
-        case .failed: "failing"
+        case .directoryUnavailable: .unavailable
+        case .locked: .locked
+        case .corrupt: .corrupt
+        case .diskFull: .diskFull
+        case .readOnly: .readOnly
+        case .failed: .failing
         }
     }
 }

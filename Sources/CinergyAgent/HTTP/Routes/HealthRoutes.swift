@@ -70,7 +70,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
             let ledgerStatus = ledger?.status()
             json.key("ledger")
             json.object { json in
-                json.field("state", ledgerStatus?.state ?? "off")
+                json.field("state", (ledgerStatus?.state ?? .off).rawValue)
                 json.field("path", ledgerStatus?.path)
                 json.field("detail", ledgerStatus?.detail)
                 json.field("last_flush_at", ledgerStatus?.lastFlushUnixSeconds.map { RFC3339.format(unixSeconds: $0) })

@@ -171,7 +171,7 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             // What deploy/prometheus/cinergy-rules.yml's CinergyLedgerFailing alert watches.
             let ledgerStatus = ledger.status()
             out.family("cinergy_ledger_healthy", type: "gauge", help: "1 while the energy ledger writes its database (GET /health says why not).")
-            out.sample("cinergy_ledger_healthy", ledgerStatus.state == "ok" ? 1 : 0)
+            out.sample("cinergy_ledger_healthy", ledgerStatus.state == .ok ? 1 : 0)
             out.family("cinergy_ledger_flush_cpu_seconds_total", type: "counter", help: "CPU time the ledger's flushes took since the agent started, in seconds.")
             out.sample("cinergy_ledger_flush_cpu_seconds_total", ledgerStatus.flushCPUSeconds)
             if let flushed = ledgerStatus.lastFlushUnixSeconds {
