@@ -39,6 +39,13 @@ struct LedgerQueryTests {
         // A ledger that started at 00:17: nothing pruned, every minute there is.
         try store.write(LedgerBatch(entries: ["a": Self.entry("a", minutes: Self.steady(from: Self.hour + 17 * 60, minutes: 180))]))
         #expect(try kept() == -.infinity)
+        // Samples whose intervals overlap by milliseconds (monotonic lengths ending at wall-clock
+        // times): each minute caps its running time at 60 s, the hour (00:17 on, not full) counts
+        // the 20 ms over: nothing is missing, the minutes are still all there.
+        var overlapping: [Int64: BucketAmount] = [:]
+        for minute in 17..<47 { overlapping[Self.hour + Int64(minute * 60)] = BucketAmount(runningSeconds: 0.02) }
+        try store.write(LedgerBatch(entries: ["a": Self.entry("a", minutes: overlapping)]))
+        #expect(try kept() == -.infinity)
         // Pruned at 01:30: hour 01 lost minutes, hour 02 on are whole.
         try store.write(LedgerBatch(), pruneMinutesBefore: Self.hour + 5400)
         #expect(try kept() == Double(Self.hour + 7200))

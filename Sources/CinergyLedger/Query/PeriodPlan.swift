@@ -128,7 +128,11 @@ public struct PeriodPlan: Sendable, Equatable {
     /// one left (`oldestMinute`) are all there; only that one's hour may have lost its first
     /// minutes, which its hour bucket tells: the hour's totals (`hourTotals`: energy, J, and
     /// running time, s, of every hour bucket starting then) add up to its minutes'
-    /// (`minuteTotals`) only if none is missing. The SQLite ledger and the fleet's central
+    /// (`minuteTotals`) only if none is missing. Energy is compared exactly (to rounding); running
+    /// time to 0.1 %: a minute bucket's running time is capped at 60 s and an hour's at 3,600 s, so
+    /// samples whose intervals overlap by a few milliseconds (monotonic lengths ending at wall-clock
+    /// times) leave an hour's running time a little above the sum of its capped minutes, while a
+    /// pruned minute takes a whole minute of every VM. The SQLite ledger and the fleet's central
     /// database (per host) both read it so.
     public static func minutesKeptFrom(
         oldestMinute: Int64?, oldestHour: Int64?, hourTotals: (joules: Double, seconds: Double)?,
@@ -137,10 +141,11 @@ public struct PeriodPlan: Sendable, Equatable {
         guard let oldestHour else { return -.infinity }
         guard let oldestMinute else { return .infinity }
         let hour = oldestMinute - oldestMinute % 3600
-        func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(1, abs(a), abs(b)) }
+        func close(_ a: Double, _ b: Double, within tolerance: Double) -> Bool { abs(a - b) <= tolerance * max(1, abs(a), abs(b)) }
         var complete = false
         if let hourTotals, let minuteTotals {
-            complete = close(hourTotals.joules, minuteTotals.joules) && close(hourTotals.seconds, minuteTotals.seconds)
+            complete =
+                close(hourTotals.joules, minuteTotals.joules, within: 1e-9) && close(hourTotals.seconds, minuteTotals.seconds, within: 1e-3)
         }
         if complete && oldestHour >= hour { return -.infinity }
         return Double(complete ? hour : hour + 3600)
