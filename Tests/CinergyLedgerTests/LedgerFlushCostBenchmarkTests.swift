@@ -34,14 +34,7 @@ struct LedgerFlushCostBenchmarkTests {
         var ticks: UInt64 = 0
         var flushes: [Double] = []
         for _ in 0..<36 {
-            for _ in 0..<10 {
-                clock.advance(1)
-                ticks += 10
-                let samples = registry.versionedProcesses().processes.map {
-                    ($0, UsageSample(cpuUsagePercent: 10, sampledAtUnixSeconds: clock.now, intervalSeconds: 1, cpuTicks: ticks))
-                }
-                registry.record(samples, statistics: RoundStatistics(finishedAtUnixSeconds: clock.now, durationSeconds: 0, vmCount: samples.count))
-            }
+            LedgerScaleBenchmarkTests.sampleEverySecond(registry, clock: clock, ticks: &ticks, seconds: 10)
             flushes.append(LedgerScaleBenchmarkTests.measure { ledger.flushNow() }.cpu)
         }
         // The first six flushes warm the caches (statements, VM rows); the mean is over the rest.

@@ -131,11 +131,7 @@ struct LedgerHeldMinuteTests {
     /// Samples every VM of `registry` at `atUnixSeconds` over `seconds`, at 50 % of a CPU, with its
     /// process's cumulative CPU ticks (as the agent's sampler does: checkpoints move).
     static func sampleWithTicks(_ registry: VMRegistry, seconds: Double, atUnixSeconds: Double) {
-        let ticks = UInt64((atUnixSeconds - start) * 50)
-        let samples = registry.versionedProcesses().processes.map {
-            ($0, UsageSample(cpuUsagePercent: 50, sampledAtUnixSeconds: atUnixSeconds, intervalSeconds: seconds, cpuTicks: ticks))
-        }
-        registry.record(samples, statistics: RoundStatistics(finishedAtUnixSeconds: atUnixSeconds, durationSeconds: 0, vmCount: samples.count))
+        Fixtures.sample(registry, seconds: seconds, atUnixSeconds: atUnixSeconds, cpuTicks: UInt64((atUnixSeconds - start) * 50))
     }
 
     @Test("the accounts own the running minute: a failed flush and a reopen of the same file count each joule once")

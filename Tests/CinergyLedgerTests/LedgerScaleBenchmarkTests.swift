@@ -48,6 +48,16 @@ struct LedgerScaleBenchmarkTests {
         return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, cpuSeconds() - cpu)
     }
 
+    /// `seconds` rounds of one-second samples of every VM at 10 % of a CPU, with CPU ticks
+    /// (checkpoints move), the clock advanced by each.
+    static func sampleEverySecond(_ registry: VMRegistry, clock: ManualClock, ticks: inout UInt64, seconds: Int) {
+        for _ in 0..<seconds {
+            clock.advance(1)
+            ticks += 10
+            Fixtures.sample(registry, seconds: 1, atUnixSeconds: clock.now, cpuUsagePercent: 10, cpuTicks: ticks)
+        }
+    }
+
     /// Fills `path` with the VMs, their hours over `days` and their minutes over the last `minuteHours`.
     static func generate(_ path: String) throws {
         let store = try LedgerStore(path: FilePath(path))
@@ -141,14 +151,7 @@ struct LedgerScaleBenchmarkTests {
         var ticks: UInt64 = 0
         var flushes: [(wall: Double, cpu: Double)] = []
         for _ in 0..<30 {
-            for _ in 0..<10 {
-                clock.advance(1)
-                ticks += 10
-                let samples = registry.versionedProcesses().processes.map {
-                    ($0, UsageSample(cpuUsagePercent: 10, sampledAtUnixSeconds: clock.now, intervalSeconds: 1, cpuTicks: ticks))
-                }
-                registry.record(samples, statistics: RoundStatistics(finishedAtUnixSeconds: clock.now, durationSeconds: 0, vmCount: samples.count))
-            }
+            Self.sampleEverySecond(registry, clock: clock, ticks: &ticks, seconds: 10)
             flushes.append(Self.measure { ledger.flushNow() })
         }
         // Mean and maximum: most flushes hold the running minute only (one row), the first after

@@ -42,10 +42,11 @@ enum Fixtures {
         VMIdentity(name: name, uuid: uuid, process: ProcessIdentity(pid: pid, startTimeTicks: start), vcpus: 1, source: .procfs)
     }
 
-    /// Records one sample of `seconds` for every VM in `registry`, at `atUnixSeconds`.
-    static func sample(_ registry: VMRegistry, seconds: Double, atUnixSeconds: Double) {
+    /// Records one sample of `seconds` for every VM in `registry`, at `atUnixSeconds` (with the
+    /// processes' cumulative CPU ticks when given, as the agent's sampler does).
+    static func sample(_ registry: VMRegistry, seconds: Double, atUnixSeconds: Double, cpuUsagePercent: Double = 50, cpuTicks: UInt64? = nil) {
         let samples = registry.versionedProcesses().processes.map {
-            ($0, UsageSample(cpuUsagePercent: 50, sampledAtUnixSeconds: atUnixSeconds, intervalSeconds: seconds))
+            ($0, UsageSample(cpuUsagePercent: cpuUsagePercent, sampledAtUnixSeconds: atUnixSeconds, intervalSeconds: seconds, cpuTicks: cpuTicks))
         }
         registry.record(samples, statistics: RoundStatistics(finishedAtUnixSeconds: atUnixSeconds, durationSeconds: 0, vmCount: samples.count))
     }
