@@ -87,7 +87,10 @@ public final class FleetReplicator: Sendable {
         let timeout = timeoutSeconds ?? configuration.roundTimeoutSeconds
         do {
             let outcome = try await withThrowingTaskGroup(of: RoundOutcome?.self) { group in
-                group.addTask { try await self.round(ledgerPath: path, connectTimeoutSeconds: min(10, timeout)) }
+                // The connection's own timeout is a safety net half a second past the round's: the
+                // round's timer below ends a round stuck in connecting, so that one bound (and
+                // one message) applies, not whichever of two equal timers fires first.
+                group.addTask { try await self.round(ledgerPath: path, connectTimeoutSeconds: min(10, timeout + 0.5)) }
                 group.addTask {
                     // Ends at the timeout, or at once when the round is cancelled.
                     try? await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
