@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Accounts that hold, with the real binary and stand-in QEMUs killed and stopped for real: a
 /// SIGKILL and a restart after a gap, a SIGTERM and a stop of two minutes, a hung agent and a

@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The ledger with the real binary, real processes and SQLite on disk: what survives a SIGKILL, a
 /// SIGTERM, a VM's stop and start; reports against counters; the factor file; the faults.

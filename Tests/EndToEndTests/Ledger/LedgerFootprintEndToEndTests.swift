@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The whole footprint through the real binary and its SQLite file (issue 19): with the server's
 /// embodied emissions configured, `/report` gives operational, embodied and total grams and the

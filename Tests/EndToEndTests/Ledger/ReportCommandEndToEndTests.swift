@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `cinergy report` with the real binary against the ledger file a real agent writes, and after it
 /// stopped: the same document as `GET /report`, the file read only.
