@@ -15,11 +15,18 @@ public struct LedgerConfiguration: Sendable {
     public var hourRetentionDays: Double
     /// Where procfs is mounted (`PROC_ROOT`): the boot id and `/proc/stat` stored with each flush.
     public var procRoot: String
+    /// How many minutes the held row keeps (every flush rewrites it) before they are written out
+    /// to the VM rows and buckets, at the first flush after their block of this many minutes
+    /// (aligned to the hour) is over. Each VM's row and hour bucket are then updated once per
+    /// block rather than once per minute: the write-out is most of what a flush costs
+    /// (docs/BENCHMARKS.md). Reads add the held row, so they see every minute either way.
+    public var writeOutMinutes: Int
 
     public init(
         stateDirectory: FilePath?, flushIntervalSeconds: Double = 10, minuteRetentionHours: Double = 48,
-        hourRetentionDays: Double = 400, procRoot: String = "/proc"
+        hourRetentionDays: Double = 400, procRoot: String = "/proc", writeOutMinutes: Int = 5
     ) {
+        self.writeOutMinutes = max(1, min(60, writeOutMinutes))
         self.procRoot = procRoot
         self.stateDirectory = stateDirectory
         self.flushIntervalSeconds = flushIntervalSeconds

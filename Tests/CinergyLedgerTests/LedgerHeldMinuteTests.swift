@@ -5,8 +5,8 @@ import GRDB
 import SystemPackage
 import Testing
 
-/// The held minute: a flush writes the amounts of the minute still running as one row for all
-/// VMs; the VM rows and buckets get them once the minute is over, at the agent's last flush, or at
+/// The held minutes: a flush writes the amounts of the block of minutes still running as one row
+/// for all VMs; the VM rows and buckets get them once the block is over, at the agent's last flush, or at
 /// the next open after a kill. Every read adds them. Real SQLite file.
 @Suite("Ledger: the minute held", .serialized)
 struct LedgerHeldMinuteTests {
@@ -34,7 +34,7 @@ struct LedgerHeldMinuteTests {
         }
     }
 
-    @Test("the running minute is held in one row, read by every query, and written out once it is over")
+    @Test("the running block of minutes is held in one row, read by every query, and written out once it is over")
     func heldThenWrittenOut() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -69,7 +69,8 @@ struct LedgerHeldMinuteTests {
         #expect(minutes.prefix(2) == [50, 0])
         let hours = try store.seriesNow(vm: vm, period: wholeHour, stepSeconds: 3600).get().points.map(\.amount.energyJoules)
         #expect(hours == [50])
-        // 00:01:00 and 00:01:10: the first minute is over: written out at the next flush.
+        // 00:01:00 and 00:01:10: the first minute is over, but its block of five minutes
+        // (LedgerConfiguration.writeOutMinutes) is not: still held.
         clock.advance(10)
         Fixtures.sample(registry, seconds: 10, atUnixSeconds: clock.now)
         ledger.flushNow()
@@ -77,13 +78,30 @@ struct LedgerHeldMinuteTests {
         Fixtures.sample(registry, seconds: 10, atUnixSeconds: clock.now)
         ledger.flushNow()
         tables = try Self.tables(path)
-        #expect(tables.minutes == 60 && tables.hours == 60 && tables.vm == 60 && tables.held)
+        #expect(tables.minutes == 10 && tables.hours == 10 && tables.vm == 10 && tables.held)
         #expect(try store.totals()["u-a"]?.joules == 70)
+        // On to 00:05:00: the block is over and written out at that flush, every minute of it
+        // once; nothing of the next block yet, so no held row.
+        while clock.now < Self.start + 300 {
+            clock.advance(10)
+            Fixtures.sample(registry, seconds: 10, atUnixSeconds: clock.now)
+            ledger.flushNow()
+        }
+        tables = try Self.tables(path)
+        #expect(tables.minutes == 300 && tables.hours == 300 && tables.vm == 300 && !tables.held)
+        let written = try store.seriesNow(vm: vm, period: wholeHour, stepSeconds: 60).get().points.map(\.amount.energyJoules)
+        #expect(written.prefix(6) == [60, 60, 60, 60, 60, 0])
+        clock.advance(10)
+        Fixtures.sample(registry, seconds: 10, atUnixSeconds: clock.now)
+        ledger.flushNow()
+        tables = try Self.tables(path)
+        #expect(tables.minutes == 300 && tables.vm == 300 && tables.held)
+        #expect(try store.totals()["u-a"]?.joules == 310)
         // The agent's last flush writes everything out.
         ledger.flushNow(final: true)
         tables = try Self.tables(path)
-        #expect(tables.minutes == 70 && tables.hours == 70 && tables.vm == 70 && !tables.held)
-        #expect(try store.reportNow(period: wholeHour, by: .vm).rows.first?.amount.energyJoules == 70)
+        #expect(tables.minutes == 310 && tables.hours == 310 && tables.vm == 310 && !tables.held)
+        #expect(try store.reportNow(period: wholeHour, by: .vm).rows.first?.amount.energyJoules == 310)
     }
 
     @Test("an agent killed with a minute held: the next open writes it out, once; nothing lost, nothing twice")

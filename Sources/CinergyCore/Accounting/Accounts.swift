@@ -110,7 +110,7 @@ public final class Accounts: Sendable {
     public func stopKeepingPending() {
         state.withLock { state in
             state.keepsPending = false
-            for index in state.accounts.values.indices { state.accounts.values[index].pending = [:] }
+            state.accounts.updateEach { _, account in account.pending = [:] }
         }
     }
 
@@ -315,9 +315,8 @@ public final class Accounts: Sendable {
         state.withLock { state in
             var batch = AccountBatch()
             let versions = state.versions
-            for index in state.accounts.indices {
-                let key = state.accounts.keys[index]
-                if let entry = Self.take(&state.accounts.values[index], key: key, holdingFrom: holdingFrom, versions: versions, visitor: &visitor) {
+            state.accounts.updateEach { key, account in
+                if let entry = Self.take(&account, key: key, holdingFrom: holdingFrom, versions: versions, visitor: &visitor) {
                     batch.entries[key] = entry
                 }
             }
@@ -413,9 +412,7 @@ public final class Accounts: Sendable {
     public func fold(keepMinutesAfter: Double) {
         let cutoff = Int64(max(-9e15, keepMinutesAfter))
         state.withLock { state in
-            for index in state.accounts.indices {
-                Self.fold(&state.accounts.values[index].pending, before: cutoff)
-            }
+            state.accounts.updateEach { _, account in Self.fold(&account.pending, before: cutoff) }
         }
     }
 

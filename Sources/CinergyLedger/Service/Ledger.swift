@@ -138,10 +138,11 @@ public final class Ledger: Sendable {
             failed(error)
             return
         }
-        // The minute still running is held (one row for all VMs, encoded straight from the
-        // accounts); the minutes that are over, and VMs without a row yet, are written out.
+        // The minutes of the block still running are held (one row for all VMs, encoded straight
+        // from the accounts); the blocks that are over, and VMs without a row yet, are written out.
         var held = HeldMinuteWriter(vmIDs: vmIDs, modelVersionIDs: versionIDs)
-        let taken = accounts.takePending(holdingFrom: final ? nil : Int64((now / 60).rounded(.down)) * 60, holding: &held)
+        let block = Int64(configuration.writeOutMinutes * 60)
+        let taken = accounts.takePending(holdingFrom: final ? nil : Int64((now / Double(block)).rounded(.down)) * block, holding: &held)
         let host = try? HostCPUStat.read(procRoot: configuration.procRoot)
         var batch = LedgerBatch(accounts: taken)
         batch.hostState = LedgerHostState(
