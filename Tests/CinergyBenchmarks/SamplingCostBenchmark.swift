@@ -78,8 +78,9 @@ struct SamplingCostBenchmark {
             // The same fleet with the ledger on (issue 17's cost target): a SQLite file in the run's
             // directory, flushed every 10 s (the default); its share is the CPU above the run
             // without it, per VM per sample. In steady state: after the first flush (which writes
-            // every VM's row, once in its life), over a window of whole minutes (each holds one
-            // flush that writes the minute just over out to the rows, and five that hold).
+            // every VM's row, once in its life), over a window of whole blocks of five minutes
+            // (LedgerConfiguration.writeOutMinutes: each block has one flush that writes the block
+            // just over out to the rows, and 29 that only rewrite the held row).
             var ledger = Figures()
             for run in 0..<Bench.runs {
                 let env = Bench.agentEnv.merging([
@@ -91,7 +92,7 @@ struct SamplingCostBenchmark {
                 try await agent.waitForLedgerFlushes(2)
                 try await measureWindow(
                     agent: agent, count: count, floor: (floor, fleet.pids, directory.path), libvirtd: nil, into: &ledger,
-                    seconds: (Bench.windowSeconds / 60).rounded(.up) * 60
+                    seconds: (Bench.windowSeconds / 300).rounded(.up) * 300
                 )
                 try await agent.stop()
             }
