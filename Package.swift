@@ -204,6 +204,7 @@ let package = Package(
             dependencies: [
                 "CinergyLedger",
                 "CinergyCore",
+                "CinergySystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -216,6 +217,7 @@ let package = Package(
                 "CinergyFleet",
                 "CinergyLedger",
                 "CinergyCore",
+                "CinergySystem",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -257,19 +259,21 @@ let package = Package(
         // processes, virsh and test domains, stand-in QEMUs, the run's prefix and agent settings.
         .target(
             name: "CinergyTestSupport",
+            // The C library, imported once as the agent's modules import it.
+            dependencies: ["CinergySystem"],
             path: "Tests/CinergyTestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["CinergyCore", "CinergyLedger", "CinergyTestSupport"],
+            dependencies: ["CinergyCore", "CinergyLedger", "CinergySystem", "CinergyTestSupport"],
             swiftSettings: swiftSettings
         ),
         // Measurements of the release binary (`make bench`, docs/BENCHMARKS.md), not tests: a
         // target of their own, which `make test` skips.
         .testTarget(
             name: "CinergyBenchmarks",
-            dependencies: ["CinergyTestSupport"],
+            dependencies: ["CinergySystem", "CinergyTestSupport"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -246,11 +246,16 @@ struct LedgerPeriodRouteTests {
             let report = try Self.json(both)
             let project = try #require((report["rows"] as? [[String: Any]])?.first)
             #expect(project["vm_count"] as? Int == 2)
+            // The operational grams of the two VMs' own rows over the same period, summed.
+            let (_, byVM) = try await Self.get(ledger, "/report?from=2026-12-01T10:00:00Z&to=2026-12-01T20:00:00Z")
+            let vmGrams = try ["old", "steady"].map { try #require(try Self.row(try Self.json(byVM), $0)["operational_carbon_grams"] as? Double) }
+            #expect(vmGrams.allSatisfy { $0 > 0 })
             for amount in [project, try #require(report["total"] as? [String: Any])] {
                 #expect(amount["embodied_carbon_grams"] is NSNull)
                 #expect(amount["total_carbon_grams"] is NSNull)
                 #expect(amount["sci_grams_per_vm_hour"] is NSNull)
-                #expect((amount["operational_carbon_grams"] as? Double ?? 0) > 0.1)
+                let grams = try #require(amount["operational_carbon_grams"] as? Double)
+                #expect(abs(grams - vmGrams.reduce(0, +)) < 1e-9, "\(grams) g, the VMs' \(vmGrams) g")
             }
             // Steady alone in its project's period: the project's figures are its own.
             let (_, alone) = try await Self.get(ledger, "/report?from=2026-12-01T19:00:00Z&to=2026-12-01T19:02:00Z&by=project")
@@ -291,6 +296,7 @@ struct LedgerPeriodRouteTests {
             #expect(abs((energy["attributed_joules"] as? Double ?? 0) - 75 * 1.5) < 1e-9, "\(energyBody)")
             let series = try #require(energy["series"] as? [[String: Any]])
             #expect(series.map { ($0["attributed_joules"] as? Double ?? -1) > 0 } == [true, true])
+            #expect(abs(series.map { $0["attributed_joules"] as? Double ?? 0 }.reduce(0, +) - 75 * 1.5) < 1e-9, "\(energyBody)")
             let (_, oldEnergy) = try await Self.get(ledger, "/energy?vm=old&from=2026-12-01T10:00:00Z&to=2026-12-01T11:00:00Z")
             #expect(try Self.json(oldEnergy)["attributed_joules"] is NSNull)
             // CSV: the column after reconstructed_joules, empty where null.

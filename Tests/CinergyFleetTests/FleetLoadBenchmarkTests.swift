@@ -1,15 +1,12 @@
 import CinergyCore
 import CinergyLedger
+import CinergySystem
 import Foundation
 import PostgresNIO
 import SystemPackage
 import Testing
 
 @testable import CinergyFleet
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A fleet replayed into one PostgreSQL through the agent's own replication code (docs/FLEET.md,
 /// "Measured"): `CINERGY_FLEET_BENCH_HOSTS` hosts (default 100) of 30 VMs, each its own SQLite

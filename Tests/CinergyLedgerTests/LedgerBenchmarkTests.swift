@@ -1,13 +1,10 @@
 import CinergyCore
 @testable import CinergyLedger
+import CinergySystem
 import Foundation
 import GRDB
 import SystemPackage
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The ledger's figures for docs/BENCHMARKS.md ("Ledger"): CPU per flush and per VM, database size
 /// per VM per day and per year, report latency for 100 VMs over 30 days. The data is written with

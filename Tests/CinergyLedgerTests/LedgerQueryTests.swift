@@ -128,4 +128,51 @@ struct LedgerQueryTests {
         _ = try reader.allVMsNow()
         #expect(try Data(contentsOf: URL(fileURLWithPath: path.string)) == before)
     }
+
+    @Test("a VM's row gets its amounts by id while its identity stays, and its new name and Nova metadata once they change")
+    func identityWrittenOnChange() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = FilePath(directory.path + "/ledger.sqlite")
+        var identity = Fixtures.vm("a", pid: 1, uuid: "u-a")
+        func write(_ store: LedgerStore, minute: Int64) throws {
+            let start = Self.hour + minute * 60
+            let entry = LedgerBatch.Entry(
+                identity: identity, firstSeenUnixSeconds: Double(start), lastSeenUnixSeconds: Double(start + 60),
+                minutes: Self.steady(from: start, minutes: 1), modelParameters: "X=1"
+            )
+            try store.write(LedgerBatch(entries: [identity.ledgerKey: entry]))
+        }
+        func row(_ store: LedgerStore) throws -> LedgerVM {
+            let vms = try store.allVMsNow()
+            #expect(vms.count == 1)
+            return try #require(vms.first)
+        }
+        let store = try LedgerStore(path: path)
+        try write(store, minute: 0)
+        try write(store, minute: 1)
+        #expect(try row(store).energyJoules == 120)
+        // Renamed, with Nova's metadata: the row takes both, and the amounts go on adding up.
+        identity.name = "a-renamed"
+        identity.nova = NovaInstance(displayName: "web", projectID: "p-1", projectName: "shop")
+        try write(store, minute: 2)
+        var vm = try row(store)
+        #expect(vm.name == "a-renamed" && vm.nova?.projectID == "p-1" && vm.energyJoules == 180)
+        // Metadata gone from the identity: the row keeps what it had (as the insert's rules say).
+        identity.nova = nil
+        try write(store, minute: 3)
+        try write(store, minute: 4)
+        vm = try row(store)
+        #expect(vm.nova?.projectName == "shop" && vm.energyJoules == 300)
+        #expect(vm.firstSeenUnixSeconds == Double(Self.hour) && vm.lastSeenUnixSeconds == Double(Self.hour + 5 * 60))
+        // Another store on the file (another run): its first write of the VM writes the identity.
+        let next = try LedgerStore(path: path)
+        identity.name = "a-again"
+        try write(next, minute: 5)
+        try write(next, minute: 6)
+        vm = try row(next)
+        #expect(vm.name == "a-again" && vm.energyJoules == 420)
+        let report = try next.reportNow(period: LedgerPeriod(fromUnixSeconds: Double(Self.hour), toUnixSeconds: Double(Self.hour + 3600)), by: .vm)
+        #expect(report.rows.count == 1 && report.rows.first?.amount.energyJoules == 420)
+    }
 }

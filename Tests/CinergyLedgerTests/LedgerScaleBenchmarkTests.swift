@@ -1,13 +1,10 @@
 import CinergyCore
 @testable import CinergyLedger
+import CinergySystem
 import Foundation
 import GRDB
 import SystemPackage
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The ledger at the size issue 17 names: 1,000 VMs with 400 days of hour buckets and 48 hours of
 /// minute buckets (docs/BENCHMARKS.md, "Ledger at scale"). The database is filled with SQL (the

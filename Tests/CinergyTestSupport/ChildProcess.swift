@@ -1,8 +1,5 @@
+import CinergySystem
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A process a test starts and always stops: killed when the value goes away, even if the test fails.
 ///

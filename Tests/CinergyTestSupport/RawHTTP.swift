@@ -1,8 +1,5 @@
+import CinergySystem
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A plain TCP connection to the agent, for requests no HTTP client library would send.
 /// Used by one task at a time.

@@ -1,8 +1,5 @@
+import CinergySystem
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The real libvirtd on `qemu:///system`, driven with `virsh` as an operator would.
 public enum Virsh {

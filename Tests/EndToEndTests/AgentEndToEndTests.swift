@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The built agent against real processes: a stand-in QEMU burning one core and a real QEMU TCG VM.
 @Suite("End to end: the real binary, real QEMU processes", .serialized)

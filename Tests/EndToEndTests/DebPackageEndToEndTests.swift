@@ -1,13 +1,10 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-#endif
-
-#if canImport(Glibc)
-import Glibc
 #endif
 
 /// The Debian package as an operator gets it: lintian passes it, `dpkg -i` installs it, the

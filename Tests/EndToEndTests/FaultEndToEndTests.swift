@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Faults and churn with real processes and a real libvirtd. Short forms run in `make test`;
 /// `make soak` sets `CINERGY_SOAK=1` for the long forms (see docs/RELIABILITY.md).

@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The whole carbon footprint with the real binary (issue 19): embodied carbon in `/carbon`,
 /// `/host` and `/metrics`, and a WattTime file as `EMISSION_FACTOR_FILE`, replaced by a file of

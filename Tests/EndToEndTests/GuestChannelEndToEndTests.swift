@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The guest channel (README, "Inside the VM") with real Linux guests: Debian's cloud kernel and a
 /// busybox initramfs (``TestGuest``) on the real libvirtd under TCG, whose init copies what it reads

@@ -1,3 +1,4 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 
@@ -5,10 +6,6 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The agent run with the least privilege it needs: an unprivileged user (nobody), no
 /// capabilities, no new privileges, a working directory it cannot write, and only read access

@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The built agent against the real libvirtd on `qemu:///system` and real QEMU TCG domains.
 /// `make test` installs and starts libvirtd. Test domains carry the run's unique prefix and are

@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The fleet's Prometheus side, checked by Prometheus's own `promtool`: the rules in
 /// deploy/prometheus load and do what their unit tests say, and a real scrape of the agent lints clean.

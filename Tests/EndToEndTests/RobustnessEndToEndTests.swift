@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Hostile and odd HTTP clients against the built agent: nothing gets a 5xx, nothing blocks the
 /// others, nothing takes the agent down.

@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The long load test of `make soak`: wrk on loopback against /power, /vms and /metrics at once
 /// for CINERGY_SOAK_SECONDS (default 600) while libvirt domains churn. Reports requests, errors,

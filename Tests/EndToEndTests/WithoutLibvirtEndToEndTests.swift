@@ -1,3 +1,4 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 
@@ -5,10 +6,6 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The binary does not link libvirt: it loads libvirt's client library only when a libvirt URI is
 /// configured, and runs on a host without libvirt on the procfs scan alone.

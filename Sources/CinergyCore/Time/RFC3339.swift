@@ -1,7 +1,10 @@
 import CinergySystem
+internal import FoundationEssentials
 
 /// RFC 3339 date-times (`2026-12-01T07:00:00Z`, `2026-12-01T08:00:00.5+01:00`) to and from Unix
-/// seconds.
+/// seconds. Formatting is FoundationEssentials'; parsing stays our own, because the library's
+/// `ISO8601FormatStyle` parses a different language (it rejects `t`, `z` and a space separator,
+/// which RFC 3339 allows, and accepts trailing text, `+0100` and February 30).
 public enum RFC3339 {
     /// The Unix time of `text`, or nil when it is not an RFC 3339 date-time with a zone (`Z` or
     /// `±hh:mm`; a space or `t` may stand for `T`, fractional seconds are optional).
@@ -64,21 +67,20 @@ public enum RFC3339 {
         return Double(seconds) + Double(second == 60 ? 1 : 0) + fraction - Double(offsetSeconds)
     }
 
-    /// `unixSeconds` in UTC with milliseconds, such as `2026-11-28T23:40:39.123Z`.
+    /// `unixSeconds` in UTC with milliseconds, such as `2026-11-28T23:40:39.123Z`: FoundationEssentials'
+    /// `Date.ISO8601FormatStyle` (docs/BENCHMARKS.md, "RFC 3339 timestamps"). The style truncates
+    /// to the millisecond, and a Double just below `.123` would print `.122`: it is given the middle
+    /// of the millisecond `unixSeconds` rounds to (carrying into the next second at `.9995`).
     public static func format(unixSeconds: Double) -> String {
-        var seconds = time_t(unixSeconds.rounded(.down))
-        var millis = Int(((unixSeconds - Double(seconds)) * 1000).rounded())
+        var seconds = unixSeconds.rounded(.down)
+        var millis = ((unixSeconds - seconds) * 1000).rounded()
         if millis >= 1000 {
             seconds += 1
             millis -= 1000
         }
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+        return formatStyle.format(Date(timeIntervalSince1970: seconds + (millis + 0.5) / 1000))
     }
+
+    /// UTC, `T`, milliseconds and `Z`.
+    private static let formatStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 }

@@ -16,6 +16,11 @@ public final class LedgerStore: Sendable {
     let queue: any DatabaseWriter
     /// The VM rows' ids by ledger key, as the last write left them; nil: to be read.
     let vmIDs = Mutex<[String: Int64]?>(nil)
+    /// The identity each VM row was last written with by this store: a VM whose identity has not
+    /// changed since gets its amounts by a plain `UPDATE` of its row by id (a third of the cost of
+    /// the `INSERT … ON CONFLICT` that writes the identity too). Only this store writes the file
+    /// while it is open (the ledger lock), so what it wrote is what the rows hold.
+    let writtenIdentities = Mutex<[String: VMIdentity]>([:])
     /// The model versions' ids by canonical text, as far as ``modelVersionIDs(texts:unixSeconds:)`` has seen them.
     let versionIDs = Mutex<[String: Int64]>([:])
 
@@ -238,11 +243,12 @@ public final class LedgerStore: Sendable {
     func write(_ batch: LedgerBatch, held: HeldUpdate, pruneMinutesBefore: Int64? = nil, pruneHoursBefore: Int64? = nil) throws(LedgerError) {
         do {
             let cached = vmIDs.withLock { $0 }
+            var identities = writtenIdentities.withLock { $0 }
             let ids = try queue.write { db -> [String: Int64]? in
                 try LedgerSchema.advanceChangeSequence(db)
                 var ids = try cached ?? Self.allVMIDs(db)
                 let versionIDs = try Self.modelVersionIDs(of: batch, db)
-                for (key, id) in try Self.writeOut(batch, versionIDs: versionIDs, db) { ids[key] = id }
+                for (key, id) in try Self.writeOut(batch, versionIDs: versionIDs, rows: ids, identities: &identities, db) { ids[key] = id }
                 if case .replace(let bytes) = held { try Self.storeHeld(bytes, db) }
                 if let state = batch.hostState {
                     try db.cachedStatement(
@@ -278,6 +284,7 @@ public final class LedgerStore: Sendable {
             }
             // Only once the transaction is in.
             vmIDs.withLock { $0 = ids }
+            writtenIdentities.withLock { $0 = ids == nil ? [:] : identities }
         } catch {
             throw Self.ledgerError(error, path: path)
         }
@@ -341,12 +348,21 @@ public final class LedgerStore: Sendable {
     }
 
     /// Writes `batch`'s entries to the VM rows and the buckets; returns the rows' ids by ledger key.
-    static func writeOut(_ batch: LedgerBatch, versionIDs: [String: Int64], _ db: Database) throws -> [String: Int64] {
+    /// A VM in `rows` (its row's id) whose identity is the one in `identities` (what this store
+    /// last wrote to its row) gets its amounts by id; any other VM's row is inserted or updated
+    /// with its identity, which `identities` then records.
+    static func writeOut(
+        _ batch: LedgerBatch, versionIDs: [String: Int64], rows: [String: Int64] = [:], identities: inout [String: VMIdentity], _ db: Database
+    ) throws -> [String: Int64] {
         guard !batch.entries.isEmpty else { return [:] }
         let statements = try FlushStatements(db)
         var ids: [String: Int64] = [:]
         for (key, entry) in batch.entries {
-            if let id = try write(key: key, entry: entry, versionIDs: versionIDs, statements: statements, db: db) { ids[key] = id }
+            let known = rows[key].flatMap { identities[key] == entry.identity ? $0 : nil }
+            if let id = try write(key: key, knownID: known, entry: entry, versionIDs: versionIDs, statements: statements, db: db) {
+                ids[key] = id
+                identities[key] = entry.identity
+            }
         }
         return ids
     }
@@ -355,6 +371,8 @@ public final class LedgerStore: Sendable {
     /// keyed by the SQL text: hashing it for every VM cost as much as a statement).
     struct FlushStatements {
         let vm: Statement
+        /// A VM row's amounts, first and last seen and checkpoint, by id (its identity unchanged).
+        let vmAmounts: Statement
         let minute: Statement
         let hour: Statement
 
@@ -394,6 +412,27 @@ public final class LedgerStore: Sendable {
                     change_seq = excluded.change_seq
                 RETURNING id
                 """)
+            // The same rules as `vm`'s update, without the identity: numbered parameters, bound in order.
+            vmAmounts = try db.cachedStatement(sql: """
+                UPDATE vm SET
+                    first_seen = min(first_seen, ?1),
+                    last_seen = max(last_seen, ?2),
+                    energy_joules = energy_joules + ?3,
+                    carbon_grams = carbon_grams + ?4,
+                    static_joules = static_joules + ?5,
+                    dynamic_joules = dynamic_joules + ?6,
+                    cpu_seconds = cpu_seconds + ?7,
+                    running_seconds = running_seconds + ?8,
+                    reconstructed_joules = reconstructed_joules + ?9,
+                    checkpoint_pid = coalesce(?10, checkpoint_pid),
+                    checkpoint_start_ticks = coalesce(?11, checkpoint_start_ticks),
+                    checkpoint_cpu_ticks = coalesce(?12, checkpoint_cpu_ticks),
+                    checkpoint_unix = coalesce(?13, checkpoint_unix),
+                    embodied_grams = CASE WHEN ?14 IS NULL THEN embodied_grams ELSE coalesce(embodied_grams, 0) + ?14 END,
+                    attributed_joules = CASE WHEN ?15 IS NULL THEN attributed_joules ELSE coalesce(attributed_joules, 0) + ?15 END,
+                    change_seq = \(LedgerSchema.currentChangeSequence)
+                WHERE id = ?16
+                """)
             minute = try db.cachedStatement(sql: Self.bucketSQL("minute_bucket"))
             hour = try db.cachedStatement(sql: Self.bucketSQL("hour_bucket"))
         }
@@ -421,11 +460,53 @@ public final class LedgerStore: Sendable {
     }
 
     private static func write(
-        key: String, entry: LedgerBatch.Entry, versionIDs: [String: Int64], statements: FlushStatements, db: Database
+        key: String, knownID: Int64?, entry: LedgerBatch.Entry, versionIDs: [String: Int64], statements: FlushStatements, db: Database
     ) throws -> Int64? {
+        let total = entry.total
+        let checkpoint = entry.checkpoint
+        var written: Int64?
+        if let knownID {
+            var vm = SQLiteBinder(statements.vmAmounts)
+            vm.bind(entry.firstSeenUnixSeconds)
+            vm.bind(entry.lastSeenUnixSeconds)
+            vm.bind(total.energyJoules)
+            vm.bind(total.carbonGrams)
+            vm.bind(total.staticJoules)
+            vm.bind(total.dynamicJoules)
+            vm.bind(total.cpuSeconds)
+            vm.bind(total.runningSeconds)
+            vm.bind(total.reconstructedJoules)
+            vm.bind(checkpoint.map { Int64($0.process.pid) })
+            vm.bind(checkpoint.map { Int64(clamping: $0.process.startTimeTicks) })
+            vm.bind(checkpoint.map { Int64(clamping: $0.cpuTicks) })
+            vm.bind(checkpoint?.unixSeconds)
+            vm.bind(total.embodiedGrams)
+            vm.bind(total.attributedJoules)
+            vm.bind(knownID)
+            _ = try vm.run(db)
+            // A row gone meanwhile (never, while this store holds the file) is inserted again below.
+            if db.changesCount == 1 { written = knownID }
+        }
+        if written == nil { written = try upsertVM(key: key, entry: entry, total: total, statements: statements, db: db) }
+        guard let id = written else { return nil }
+        var hours: [LedgerBucketKey: BucketAmount] = [:]
+        for (bucket, amount) in entry.buckets {
+            guard let version = versionIDs[bucket.modelParameters] else { continue }
+            try upsertBucket(statements.minute, id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 60, db: db)
+            let hour = LedgerBucketKey(minuteStart: bucket.minuteStart - bucket.minuteStart % 3600, modelParameters: bucket.modelParameters)
+            hours[hour, default: BucketAmount()] += amount
+        }
+        for (bucket, amount) in hours {
+            guard let version = versionIDs[bucket.modelParameters] else { continue }
+            try upsertBucket(statements.hour, id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 3600, db: db)
+        }
+        return id
+    }
+
+    /// Inserts a VM's row, or updates it with its identity (``FlushStatements/vm``); its id.
+    private static func upsertVM(key: String, entry: LedgerBatch.Entry, total: BucketAmount, statements: FlushStatements, db: Database) throws -> Int64? {
         let identity = entry.identity
         let nova = identity.nova
-        let total = entry.total
         let checkpoint = entry.checkpoint
         var vm = SQLiteBinder(statements.vm)
         vm.bind(key)
@@ -452,19 +533,7 @@ public final class LedgerStore: Sendable {
         vm.bind(checkpoint?.unixSeconds)
         vm.bind(total.embodiedGrams)
         vm.bind(total.attributedJoules)
-        guard let id = try vm.run(db) else { return nil }
-        var hours: [LedgerBucketKey: BucketAmount] = [:]
-        for (bucket, amount) in entry.buckets {
-            guard let version = versionIDs[bucket.modelParameters] else { continue }
-            try upsertBucket(statements.minute, id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 60, db: db)
-            let hour = LedgerBucketKey(minuteStart: bucket.minuteStart - bucket.minuteStart % 3600, modelParameters: bucket.modelParameters)
-            hours[hour, default: BucketAmount()] += amount
-        }
-        for (bucket, amount) in hours {
-            guard let version = versionIDs[bucket.modelParameters] else { continue }
-            try upsertBucket(statements.hour, id: id, start: bucket.minuteStart, version: version, amount: amount, capSeconds: 3600, db: db)
-        }
-        return id
+        return try vm.run(db)
     }
 
     private static func upsertBucket(

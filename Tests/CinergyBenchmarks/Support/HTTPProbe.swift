@@ -1,9 +1,6 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A minimal blocking HTTP/1.1 client on loopback, for timing single requests: one connection per
 /// request (`Connection: close`), the body read to the end (chunked bodies decoded).

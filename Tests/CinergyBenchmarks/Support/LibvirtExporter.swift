@@ -1,9 +1,6 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `prometheus-libvirt-exporter` (Debian package of the same name) on a free loopback port against
 /// `qemu:///system`. Stopped when the value goes away.

@@ -1,9 +1,6 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// nginx (Debian package `nginx`) serving fixed bodies as static files on a free loopback port:
 /// one process (`master_process off`, one worker's worth), no access log, keep-alive connections,

@@ -1,9 +1,6 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// CPU time and memory of a running process, from the kernel's accounting of it.
 struct ProcessMeter {

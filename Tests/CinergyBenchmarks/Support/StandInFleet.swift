@@ -1,9 +1,6 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Many idle stand-in QEMUs (`CINERGY_STANDIN_IDLE=1`: each `pause()`s) with real QEMU command
 /// lines, named `<run prefix>-<label><index>`. All are killed when the fleet goes away.

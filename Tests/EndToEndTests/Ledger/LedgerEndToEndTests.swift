@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The ledger with the real binary, real processes and SQLite on disk: what survives a SIGKILL, a
 /// SIGTERM, a VM's stop and start; reports against counters; the factor file; the faults.
@@ -202,9 +199,12 @@ struct LedgerEndToEndTests {
     @Test("two agents on one state directory: the second says so and leaves the first's data alone")
     func twoAgents() async throws {
         let directory = try TemporaryDirectory()
+        let from = Self.now()
         let state = directory.path + "/state"
         let name = "\(Self.prefix)-two"
-        let standIn = try LedgerFixture.standIn(name, uuid: LedgerFixture.uuid(5), executable: try StandIn.build(in: directory.path))
+        let executable = try StandIn.build(in: directory.path)
+        let started = Date()
+        let standIn = try LedgerFixture.standIn(name, uuid: LedgerFixture.uuid(5), executable: executable)
         let first = try AgentUnderTest(env: LedgerFixture.env(stateDirectory: state, flushSeconds: 1), directory: try LedgerFixture.run(1, in: directory))
         try await first.waitFor("the first agent's ledger") { await LedgerFixture.ledger(first)["state"] as? String == "ok" }
         let second = try AgentUnderTest(env: LedgerFixture.env(stateDirectory: state, flushSeconds: 1), directory: try LedgerFixture.run(2, in: directory))
@@ -215,9 +215,21 @@ struct LedgerEndToEndTests {
         #expect(second.log.contains("another cinergy agent (pid \(first.child.pid))"), "\(second.log)")
         try await Task.sleep(for: .seconds(3))
         #expect(await LedgerFixture.ledger(first)["state"] as? String == "ok")
+        // What the first counted before two more of its flushes is written, and the report holds
+        // nothing the first has not counted: between its counter before the flushes and after
+        // the report. A second agent's share written too would double it; 1e-6 J is the JSON
+        // rounding of the served counters.
+        let counted = try #require(await LedgerFixture.energy(first, name))
         try await LedgerFixture.waitForFlushes(first)
-        let reported = try await LedgerFixture.reported(first, name, from: Self.now())
-        #expect((reported ?? 0) > 0)
+        let reported = try #require(try await LedgerFixture.reported(first, name, from: from))
+        let countedAfter = try #require(await LedgerFixture.energy(first, name))
+        print("ledger two agents: the first's counter \(counted) J, then \(countedAfter) J; report \(reported) J")
+        #expect(reported >= counted - 1e-6)
+        #expect(reported <= countedAfter + 1e-6)
+        // And the counter is the one VM's: at most the busy power over the stand-in's life (2 %
+        // for the 10 ms ticks of its CPU time in each 1 s sample, 1 s for the sample in flight).
+        let life = Date().timeIntervalSince(started)
+        #expect(countedAfter <= LedgerFixture.busyWatts * (life * 1.02 + 1), "\(countedAfter) J over \(life) s")
         // The second logged it once, not at every retry.
         #expect(second.log.components(separatedBy: "another cinergy agent").count == 2, "\(second.log)")
         _ = standIn

@@ -1,13 +1,10 @@
 import CinergyCore
 import CinergyLedger
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import SystemPackage
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What the ledger's end-to-end tests share: stand-in QEMUs with fixed UUIDs, agents on one state
 /// directory, and reads of a VM's counters.

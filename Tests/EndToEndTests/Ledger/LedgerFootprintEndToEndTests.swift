@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The whole footprint through the real binary and its SQLite file (issue 19): with the server's
 /// embodied emissions configured, `/report` gives operational, embodied and total grams and the
@@ -27,6 +24,9 @@ struct LedgerFootprintEndToEndTests {
         )
         let agent = try AgentUnderTest(env: env, directory: try LedgerFixture.run(1, in: directory))
         try await agent.waitFor("the VM with some energy") { (await LedgerFixture.energy(agent, name) ?? 0) > 300 }
+        let served = try #require(await LedgerFixture.carbon(agent, name))
+        let servedGrams = try #require(served["carbon_grams"] as? Double)
+        let servedJoules = try #require(served["energy_joules"] as? Double)
         standIn.signal(SIGKILL)
         _ = await standIn.waitForExit(seconds: 10)
         try await agent.waitFor("the VM gone") { await LedgerFixture.energy(agent, name) == nil }
@@ -46,8 +46,11 @@ struct LedgerFootprintEndToEndTests {
         #expect(abs(embodied - Self.embodiedGramsPerSecond * running) <= 1e-9 * max(1, embodied))
         #expect(abs(total - (operational + embodied)) <= 1e-9 * max(1, total))
         #expect(abs(sci - total / (running / 3600)) <= 1e-9 * max(1, sci))
-        // The report's carbon is the VM's: what /carbon served last, plus at most a sample after.
-        #expect(operational > 0)
+        // The report's carbon is the VM's: what /carbon served last, plus at most the sample in
+        // flight at the kill (1.5 s at the busy power, at the grams per joule served), less 1e-9
+        // of JSON rounding.
+        #expect(operational >= servedGrams * (1 - 1e-9))
+        #expect(operational <= servedGrams + LedgerFixture.busyWatts * 1.5 * servedGrams / servedJoules)
         _ = standIn
     }
 

@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `cinergy report` with the real binary against the ledger file a real agent writes, and after it
 /// stopped: the same document as `GET /report`, the file read only.
@@ -60,8 +57,15 @@ struct ReportCommandEndToEndTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(served.utf8)) as? [String: Any])
         let rows = try #require(json["rows"] as? [[String: Any]])
         let joules = try #require(rows.first { $0["vm"] as? String == name }?["energy_joules"] as? Double)
-        print("cinergy report: \(joules) J for the stand-in from \(from) to \(to), same as GET /report")
+        let counter = try #require(await LedgerFixture.energy(agent, name))
+        print("cinergy report: \(joules) J for the stand-in from \(from) to \(to), same as GET /report; counter \(counter) J")
+        // The period may end before the agent's first sample of the VM (its first minute boundary
+        // after the start), so only > 0 below; above, the period ended before the counter was
+        // read (1e-6 J of JSON rounding), and the VM lived at most 1 s before `started` at the
+        // busy power (2 % for the 10 ms ticks of each 1 s sample's CPU time).
         #expect(joules > 0)
+        #expect(joules <= counter + 1e-6)
+        #expect(joules <= LedgerFixture.busyWatts * (end.timeIntervalSince(started) * 1.02 + 1))
         #expect((json["model_versions"] as? [[String: Any]])?.isEmpty == false)
         // The command took no lock: the agent still holds it and writes.
         #expect(await LedgerFixture.ledger(agent)["state"] as? String == "ok")

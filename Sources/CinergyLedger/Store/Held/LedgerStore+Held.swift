@@ -44,7 +44,8 @@ extension LedgerStore {
         for row in try Row.fetchAll(db, sql: "SELECT id, parameters FROM model_version") { parameters[row[0]] = row[1] }
         var batch = LedgerBatch()
         for entry in entries { batch.entries[entry.key] = entry.batchEntry(parameters: parameters) }
-        _ = try writeOut(batch, versionIDs: try modelVersionIDs(of: batch, db), db)
+        var identities: [String: VMIdentity] = [:]
+        _ = try writeOut(batch, versionIDs: try modelVersionIDs(of: batch, db), identities: &identities, db)
         try db.execute(sql: "DELETE FROM held_minute")
     }
 
