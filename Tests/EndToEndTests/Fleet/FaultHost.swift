@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One agent as a host of its own for the fault tests: its directory, state directory, process
 /// view, host identity and busy stand-in VM.

@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The database's faults with whole agents: PostgreSQL stopped for a while and started again, a
 /// wrong password, a database unreachable at start-up. Each agent runs one busy stand-in VM (its
