@@ -31,15 +31,15 @@ public enum FleetError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// A short word for `/health`'s `fleet.state`.
-    public var state: String {
+    /// The replication's state this failure is (`/health`'s `fleet.state`).
+    public var state: FleetState {
         switch self {
-        case .unreachable, .timedOut: "unreachable"
-        case .authenticationFailed: "auth_failed"
-        case .tls: "tls_failed"
-        case .schemaNewer: "schema_newer"
-        case .server, .interrupted: "failing"
-        case .ledger: "ledger_unavailable"
+        case .unreachable, .timedOut: .unreachable
+        case .authenticationFailed: .authFailed
+        case .tls: .tlsFailed
+        case .schemaNewer: .schemaNewer
+        case .server, .interrupted: .failing
+        case .ledger: .ledgerUnavailable
         }
     }
 }

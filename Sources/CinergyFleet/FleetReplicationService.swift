@@ -23,7 +23,7 @@ public struct FleetReplicationService: Service {
             while !Task.isCancelled {
                 let status = await replicator.replicateOnce()
                 let waitSeconds: Double
-                if status.isHealthy || status.state == "waiting_for_ledger" {
+                if status.isHealthy || status.state == .waitingForLedger {
                     failures = 0
                     waitSeconds = configuration.intervalSeconds
                 } else {

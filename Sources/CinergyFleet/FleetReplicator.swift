@@ -57,7 +57,7 @@ public final class FleetReplicator: Sendable {
         state = Mutex(
             State(
                 status: FleetStatus(
-                    state: "connecting", detail: nil, hostIdentity: configuration.hostIdentity, database: "\(configuration.url)",
+                    state: .connecting, detail: nil, hostIdentity: configuration.hostIdentity, database: "\(configuration.url)",
                     lagSeconds: nil, pendingRows: nil, lastReplicatedUnixSeconds: nil, rowsSent: 0, schemaVersion: nil
                 )
             )
@@ -82,7 +82,7 @@ public final class FleetReplicator: Sendable {
     @discardableResult
     public func replicateOnce(timeoutSeconds: Double? = nil) async -> FleetStatus {
         guard let path = ledgerPath() else {
-            return record(state: "waiting_for_ledger", detail: "the ledger is not open (off, locked by another agent, or failing)")
+            return record(state: .waitingForLedger, detail: "the ledger is not open (off, locked by another agent, or failing)")
         }
         let timeout = timeoutSeconds ?? configuration.roundTimeoutSeconds
         do {
@@ -135,7 +135,7 @@ public final class FleetReplicator: Sendable {
         state.withLock { state in
             state.finalRound = true
             // A failure that goes on is said once more, with what happens to the rows now.
-            if state.status.state != "ok" { state.logged = nil }
+            if state.status.state != .ok { state.logged = nil }
         }
         let (first, continuation) = AsyncStream.makeStream(of: FleetStatus?.self)
         let round = Task { continuation.yield(await self.replicateOnce(timeoutSeconds: seconds)) }
@@ -163,7 +163,7 @@ public final class FleetReplicator: Sendable {
             abandoned.detail = FleetError.timedOut(seconds: seconds).description
             return abandoned
         }
-        if status.state == "ok" {
+        if status.state == .ok {
             logger.notice("fleet: final round at shutdown sent \(status.rowsSent - sentBefore) rows", metadata: metadata)
         }
         return status
@@ -310,7 +310,7 @@ public final class FleetReplicator: Sendable {
 
     private func record(_ outcome: RoundOutcome) -> FleetStatus {
         let now = clock()
-        return update(state: "ok", detail: nil) { status in
+        return update(state: .ok, detail: nil) { status in
             status.pendingRows = outcome.pending
             status.lagSeconds = outcome.pending > 0 ? max(0, now - outcome.startUnixSeconds) : 0
             status.lastReplicatedUnixSeconds = outcome.startUnixSeconds
@@ -338,31 +338,31 @@ public final class FleetReplicator: Sendable {
         }
     }
 
-    private func record(state name: String, detail: String) -> FleetStatus {
+    private func record(state name: FleetState, detail: String) -> FleetStatus {
         update(state: name, detail: detail) { _ in }
     }
 
     /// Sets the state; logs it when it differs from the last one logged (once per change).
-    private func update(state name: String, detail: String?, _ body: (inout FleetStatus) -> Void) -> FleetStatus {
+    private func update(state name: FleetState, detail: String?, _ body: (inout FleetStatus) -> Void) -> FleetStatus {
         let (status, changed, wasFailing, final) = state.withLock { state in
-            let wasFailing = state.status.state != "ok" && state.status.state != "connecting"
+            let wasFailing = state.status.state != .ok && state.status.state != .connecting
             state.status.state = name
             state.status.detail = detail
             body(&state.status)
-            let key = "\(name) \(detail ?? "")"
+            let key = "\(name.rawValue) \(detail ?? "")"
             defer { state.logged = key }
             return (state.status, state.logged != key, wasFailing, state.finalRound)
         }
         if changed {
             let metadata: Logger.Metadata = ["database": "\(configuration.url)", "host_identity": "\(configuration.hostIdentity)"]
             switch name {
-            case "ok":
+            case .ok:
                 logger.notice(wasFailing ? "fleet: replicating again" : "fleet: replicating", metadata: metadata)
-            case "waiting_for_ledger":
-                logger.notice("fleet: \(detail ?? name); replication waits", metadata: metadata)
+            case .waitingForLedger:
+                logger.notice("fleet: \(detail ?? name.rawValue); replication waits", metadata: metadata)
             default:
                 let next = final ? "what is not sent goes at the next start" : "retrying with backoff"
-                logger.error("fleet: \(detail ?? name); \(next)", metadata: metadata)
+                logger.error("fleet: \(detail ?? name.rawValue); \(next)", metadata: metadata)
             }
         }
         return status

@@ -3,7 +3,7 @@ public struct FleetStatus: Sendable, Equatable {
     /// `ok`, `connecting` (before the first round), `waiting_for_ledger` (the ledger is not
     /// open: off, locked by another agent, failing), or why it cannot replicate
     /// (``FleetError/state``).
-    public var state: String
+    public var state: FleetState
     /// Why the state is not `ok`, in words; nil when it is.
     public var detail: String?
     /// This agent's host identity in the central database.
@@ -24,5 +24,5 @@ public struct FleetStatus: Sendable, Equatable {
     public var schemaVersion: Int?
 
     /// Whether replication works (state `ok`).
-    public var isHealthy: Bool { state == "ok" }
+    public var isHealthy: Bool { state == .ok }
 }

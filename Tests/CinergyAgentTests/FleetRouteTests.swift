@@ -43,7 +43,7 @@ struct FleetRouteTests {
             ledgerPath: { nil }, logger: Logger(label: "test")
         )
         let status = await replicator.replicateOnce()
-        #expect(status.state == "waiting_for_ledger")
+        #expect(status.state == .waitingForLedger)
         let text = try await Self.get("/health", fleet: replicator)
         #expect(!text.contains("pw-not-shown"))
         let body = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])

@@ -117,8 +117,8 @@ struct FleetLoadBenchmarkTests {
         let serverBefore = serverCPUSeconds()
         let clock = ContinuousClock()
         let start = clock.now
-        let states = await withTaskGroup(of: String.self) { group in
-            var states: [String] = []
+        let states = await withTaskGroup(of: FleetState.self) { group in
+            var states: [FleetState] = []
             for (index, replicator) in replicators.enumerated() {
                 if let concurrency, index >= concurrency, let state = await group.next() { states.append(state) }
                 group.addTask { await replicator.replicateOnce().state }
@@ -127,7 +127,7 @@ struct FleetLoadBenchmarkTests {
             return states
         }
         let seconds = (clock.now - start) / .seconds(1)
-        #expect(states.allSatisfy { $0 == "ok" }, "\(Dictionary(states.map { ($0, 1) }, uniquingKeysWith: +))")
+        #expect(states.allSatisfy { $0 == .ok }, "\(Dictionary(states.map { ($0, 1) }, uniquingKeysWith: +))")
         let serverAfter = serverCPUSeconds()
         return Round(
             seconds: seconds, rows: replicators.reduce(0) { $0 + $1.status().rowsSent } - rowsBefore,
@@ -218,7 +218,7 @@ struct FleetLoadBenchmarkTests {
                 let ledger = try TestLedger()
                 try ledger.store.write(Self.batch(vms: vms, from: Self.minute0, minutes: 60, seed: 1))
                 let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "cpu-\(vms)")
-                #expect(await replicator.replicateOnce().state == "ok")
+                #expect(await replicator.replicateOnce().state == .ok)
                 let rounds = 10
                 var minuteCPU = 0.0
                 var minuteWall = 0.0
@@ -229,12 +229,12 @@ struct FleetLoadBenchmarkTests {
                     try ledger.store.write(Self.batch(vms: vms, from: Self.minute0 + Int64((60 + round) * 60), minutes: 1, seed: 1))
                     let cpu = Self.processCPUSeconds()
                     let start = clock.now
-                    #expect(await replicator.replicateOnce().state == "ok")
+                    #expect(await replicator.replicateOnce().state == .ok)
                     minuteWall += (clock.now - start) / .seconds(1)
                     minuteCPU += Self.processCPUSeconds() - cpu
                     // A round with nothing new (the flushes while a minute is held).
                     let idle = Self.processCPUSeconds()
-                    #expect(await replicator.replicateOnce().state == "ok")
+                    #expect(await replicator.replicateOnce().state == .ok)
                     emptyCPU += Self.processCPUSeconds() - idle
                 }
                 print(

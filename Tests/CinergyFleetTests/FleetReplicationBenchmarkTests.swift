@@ -30,12 +30,12 @@ struct FleetReplicationBenchmarkTests {
             let first = clock.now
             let status = await replicator.replicateOnce()
             let firstSeconds = (clock.now - first) / .seconds(1)
-            #expect(status.state == "ok")
+            #expect(status.state == .ok)
             let rows = status.rowsSent
             let reader = try LedgerChangeReader(path: ledger.path)
             try reader.setReplicated(sequence: 0, target: replicator.configuration.target, atUnixSeconds: 0)
             let again = clock.now
-            #expect(await replicator.replicateOnce().state == "ok")
+            #expect(await replicator.replicateOnce().state == .ok)
             let againSeconds = (clock.now - again) / .seconds(1)
             print(
                 "fleet replication: \(rows) rows in \(String(format: "%.2f", firstSeconds)) s (\(Int(Double(rows) / firstSeconds)) rows/s) first round, "

@@ -23,7 +23,7 @@ struct FleetReplicationTests {
             try ledger.flush(vmCount: 5, startMinute: Self.minute0, minutes: 90)
             let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-a", batchRows: 50)
             let status = await replicator.replicateOnce()
-            #expect(status.state == "ok", "\(status)")
+            #expect(status.state == .ok, "\(status)")
             #expect(status.pendingRows == 0)
             #expect(status.lagSeconds == 0)
             #expect(status.schemaVersion == FleetSchema.currentVersion)
@@ -47,11 +47,11 @@ struct FleetReplicationTests {
             let ledger = try TestLedger()
             try ledger.flush(vmCount: 3, startMinute: Self.minute0, minutes: 3)
             let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-a")
-            #expect(await replicator.replicateOnce().state == "ok")
+            #expect(await replicator.replicateOnce().state == .ok)
             // The same minutes grow (the store adds to them), and a new one starts.
             try ledger.flush(vmCount: 3, startMinute: Self.minute0 + 120, minutes: 2, seed: 0.5)
             let growing = await replicator.replicateOnce()
-            #expect(growing.state == "ok")
+            #expect(growing.state == .ok)
             // Only what changed went: 3 VMs, 1 model version row per version used, 6 minutes, 3 hours × versions.
             let local = try Snapshot.local(ledger)
             #expect(try await Snapshot.central(url, host: "hv-a") == local)
@@ -59,7 +59,7 @@ struct FleetReplicationTests {
             let reader = try LedgerChangeReader(path: ledger.path)
             try reader.setReplicated(sequence: 0, target: replicator.configuration.target, atUnixSeconds: 0)
             let again = await replicator.replicateOnce()
-            #expect(again.state == "ok")
+            #expect(again.state == .ok)
             #expect(try await Snapshot.central(url, host: "hv-a") == local)
             let rowCount = try await TestPostgres.withConnection(to: url) { connection in
                 var count = 0
@@ -82,7 +82,7 @@ struct FleetReplicationTests {
             let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-a", batchRows: 7)
             replicator.interrupt(afterPages: 3)
             let interrupted = await replicator.replicateOnce()
-            #expect(interrupted.state == "failing")
+            #expect(interrupted.state == .failing)
             #expect(interrupted.rowsSent == 2 + 4 + 7)  // pages of the model versions, the VMs, the first buckets
             let after = try LedgerChangeReader(path: ledger.path).state()
             #expect(after.watermark(for: replicator.configuration.target) == before.replicatedSequence)
@@ -93,7 +93,7 @@ struct FleetReplicationTests {
             try ledger.flush(vmCount: 5, startMinute: Self.minute0 + 1200, minutes: 5, seed: 2)
             let next = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-a", batchRows: 7)
             let status = await next.replicateOnce()
-            #expect(status.state == "ok", "\(status)")
+            #expect(status.state == .ok, "\(status)")
             #expect(try await Snapshot.central(url, host: "hv-a") == (try Snapshot.local(ledger)))
         }
     }
@@ -106,24 +106,24 @@ struct FleetReplicationTests {
             let ledger = try TestLedger()
             try ledger.flush(vmCount: 3, startMinute: Self.minute0, minutes: 10)
             let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-a")
-            #expect(await replicator.replicateOnce().state == "ok")
+            #expect(await replicator.replicateOnce().state == .ok)
             try TestPostgres.control("stop")
             do {
                 try ledger.flush(vmCount: 4, startMinute: Self.minute0 + 300, minutes: 10, seed: 3)
                 let down = await replicator.replicateOnce()
-                #expect(down.state == "unreachable", "\(down)")
+                #expect(down.state == .unreachable, "\(down)")
                 #expect(down.detail?.contains("cannot be reached") == true)
                 #expect((down.pendingRows ?? 0) > 0)
                 #expect(down.lagSeconds != nil)
                 try ledger.flush(vmCount: 4, startMinute: Self.minute0 + 600, minutes: 10, seed: 4)
-                #expect(await replicator.replicateOnce().state == "unreachable")
+                #expect(await replicator.replicateOnce().state == .unreachable)
             } catch {
                 try? TestPostgres.control("restart")
                 throw error
             }
             try TestPostgres.control("restart")
             let up = await replicator.replicateOnce()
-            #expect(up.state == "ok", "\(up)")
+            #expect(up.state == .ok, "\(up)")
             #expect(up.pendingRows == 0)
             #expect(try await Snapshot.central(url, host: "hv-a") == (try Snapshot.local(ledger)))
         }
@@ -139,10 +139,10 @@ struct FleetReplicationTests {
             closed.port = try Self.closedPort()
             let nowhere = replicators.make(ledger, url: closed, password: try TestPostgres.password, host: "hv-a")
             let status = await nowhere.replicateOnce()
-            #expect(status.state == "unreachable", "\(status)")
+            #expect(status.state == .unreachable, "\(status)")
             #expect(status.pendingRows == 2 + 2 + 10 + 4)
             let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-a")
-            #expect(await replicator.replicateOnce().state == "ok")
+            #expect(await replicator.replicateOnce().state == .ok)
             #expect(try await Snapshot.central(url, host: "hv-a") == (try Snapshot.local(ledger)))
         }
     }
@@ -154,13 +154,13 @@ struct FleetReplicationTests {
             let ledger = try TestLedger()
             try ledger.flush(vmCount: 3, startMinute: Self.minute0, minutes: 4)
             let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-a")
-            #expect(await replicator.replicateOnce().state == "ok")
+            #expect(await replicator.replicateOnce().state == .ok)
             // The agent's last flush (the held minute written out), then its final round.
             try ledger.flush(vmCount: 3, startMinute: Self.minute0 + 240, minutes: 1, seed: 0.5)
             let started = Date()
             let status = await replicator.finalRound()
             let seconds = Date().timeIntervalSince(started)
-            #expect(status.state == "ok", "\(status)")
+            #expect(status.state == .ok, "\(status)")
             #expect(status.pendingRows == 0)
             #expect(seconds < replicator.configuration.finalRoundTimeoutSeconds + 1, "\(seconds) s")
             #expect(try await Snapshot.central(url, host: "hv-a") == (try Snapshot.local(ledger)))
@@ -187,7 +187,7 @@ struct FleetReplicationTests {
         let status = await replicator.finalRound()
         let seconds = Date().timeIntervalSince(started)
         print("final round against a server that never answers: \(seconds) s, \(status.state): \(status.detail ?? "")")
-        #expect(status.state == "unreachable", "\(status)")
+        #expect(status.state == .unreachable, "\(status)")
         // Not before the round's own timeout (nothing can answer), and at most its hard bound
         // (the timeout + 1 s) plus generous slack for a loaded machine.
         #expect(seconds >= bound - 0.1, "\(seconds) s")
@@ -226,7 +226,7 @@ struct FleetReplicationTests {
         let seconds = Date().timeIntervalSince(cancelled)
         print("a round against a server that never answers, cancelled: ended \(seconds) s later, \(status.state)")
         #expect(seconds < 5, "\(seconds) s")
-        #expect(status.state == "connecting", "a cancelled round leaves the status as it was: \(status)")
+        #expect(status.state == .connecting, "a cancelled round leaves the status as it was: \(status)")
     }
 
     @Test("a wrong password is a state of its own, the password never in it")
@@ -237,7 +237,7 @@ struct FleetReplicationTests {
             try ledger.flush(vmCount: 1, startMinute: Self.minute0, minutes: 1)
             let replicator = replicators.make(ledger, url: url, password: FleetPassword("not-the-password-1234"), host: "hv-a")
             let status = await replicator.replicateOnce()
-            #expect(status.state == "auth_failed", "\(status)")
+            #expect(status.state == .authFailed, "\(status)")
             #expect(status.detail?.contains("28P01") == true)
             #expect(status.detail?.contains("not-the-password") == false)
             #expect(status.pendingRows == 1 + 1 + 1 + 1)
@@ -252,7 +252,7 @@ struct FleetReplicationTests {
             try ledger.flush(vmCount: 2, startMinute: Self.minute0, minutes: 2)
             // A newer agent migrated the database first.
             let first = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-new")
-            #expect(await first.replicateOnce().state == "ok")
+            #expect(await first.replicateOnce().state == .ok)
             try await TestPostgres.withConnection(to: url) { connection in
                 try await connection.query(
                     "INSERT INTO cinergy_schema_version (version, applied_by) VALUES (\(FleetSchema.currentVersion + 1), 'a newer agent')",
@@ -262,12 +262,12 @@ struct FleetReplicationTests {
             try ledger.flush(vmCount: 2, startMinute: Self.minute0 + 60, minutes: 2)
             let old = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-old")
             let status = await old.replicateOnce()
-            #expect(status.state == "schema_newer", "\(status)")
+            #expect(status.state == .schemaNewer, "\(status)")
             #expect(status.schemaVersion == FleetSchema.currentVersion + 1)
             #expect(status.detail?.contains("newer than this agent's \(FleetSchema.currentVersion)") == true)
             #expect(try await Snapshot.central(url, host: "hv-old") == Snapshot())
             // Stays stopped at the next round.
-            #expect(await old.replicateOnce().state == "schema_newer")
+            #expect(await old.replicateOnce().state == .schemaNewer)
         }
     }
 
@@ -280,7 +280,7 @@ struct FleetReplicationTests {
             try a.flush(vmCount: 2, startMinute: Self.minute0, minutes: 60)
             try b.flush(vmCount: 3, startMinute: Self.minute0 + 3600, minutes: 60)
             for (ledger, host) in [(a, "hv-a"), (b, "hv-b")] {
-                #expect(await replicators.make(ledger, url: url, password: try TestPostgres.password, host: host).replicateOnce().state == "ok")
+                #expect(await replicators.make(ledger, url: url, password: try TestPostgres.password, host: host).replicateOnce().state == .ok)
             }
             let local = try [Snapshot.local(a), Snapshot.local(b)]
             func sum(_ key: String) -> Double {

@@ -23,7 +23,7 @@ extension FleetReplicationTests {
             try b.flush(vmCount: 6, startMinute: minute0 + 90 * 60, minutes: 60, seed: 1.5)
             for (ledger, host) in [(a, "hv-a"), (b, "hv-b")] {
                 let status = await replicators.make(ledger, url: url, password: try TestPostgres.password, host: host).replicateOnce()
-                #expect(status.state == "ok", "\(status)")
+                #expect(status.state == .ok, "\(status)")
             }
             return (a, b)
         }
@@ -118,7 +118,7 @@ extension FleetReplicationTests {
                 try ledger.flush(vmCount: 2, startMinute: Self.minute0, minutes: 180)
                 // The first hour's minutes gone from the central rows, as after replicating a pruned ledger.
                 let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-a")
-                #expect(await replicator.replicateOnce().state == "ok")
+                #expect(await replicator.replicateOnce().state == .ok)
                 try await TestPostgres.withConnection(to: url) { connection in
                     try await connection.query(
                         "DELETE FROM cinergy_bucket WHERE resolution_seconds = 60 AND start < \(Self.minute0 + 3600 + 600)", logger: TestPostgres.logger

@@ -26,7 +26,7 @@ struct FleetTLSTests {
         try ledger.flush(vmCount: 3, startMinute: FleetReplicationTests.minute0, minutes: 30)
         try await withReplicators { replicators in
             let status = await replicators.make(ledger, url: url, password: cluster.password, host: "hv-tls").replicateOnce()
-            #expect(status.state == "ok", "\(status)")
+            #expect(status.state == .ok, "\(status)")
             #expect(status.pendingRows == 0)
             // The connection the agent makes is encrypted: the server says so of it.
             var configuration = PostgresConnection.Configuration(
@@ -72,7 +72,7 @@ struct FleetTLSTests {
                 url.tlsMode = mode
                 url.rootCertificateFile = cluster.otherCAPath
                 let status = await replicators.make(ledger, url: url, password: cluster.password, host: "hv-tls").replicateOnce()
-                #expect(status.state == "tls_failed", "\(mode): \(status)")
+                #expect(status.state == .tlsFailed, "\(mode): \(status)")
                 #expect(status.pendingRows ?? 0 > 0)
                 await #expect(throws: FleetError.self) {
                     try await FleetReport.report(
@@ -86,7 +86,7 @@ struct FleetTLSTests {
             url.tlsMode = .require
             url.rootCertificateFile = cluster.otherCAPath
             let status = await replicators.make(ledger, url: url, password: cluster.password, host: "hv-tls").replicateOnce()
-            #expect(status.state == "ok", "\(status)")
+            #expect(status.state == .ok, "\(status)")
         }
     }
 
@@ -100,10 +100,10 @@ struct FleetTLSTests {
             url.rootCertificateFile = cluster.caPath
             url.tlsMode = .verifyFull
             let refused = await replicators.make(ledger, url: url, password: cluster.password, host: "hv-tls").replicateOnce()
-            #expect(refused.state == "tls_failed", "\(refused)")
+            #expect(refused.state == .tlsFailed, "\(refused)")
             url.tlsMode = .verifyCA
             let accepted = await replicators.make(ledger, url: url, password: cluster.password, host: "hv-tls").replicateOnce()
-            #expect(accepted.state == "ok", "\(accepted)")
+            #expect(accepted.state == .ok, "\(accepted)")
         }
     }
 }

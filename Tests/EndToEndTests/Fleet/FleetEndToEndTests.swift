@@ -1,10 +1,7 @@
+import CinergySystem
 import CinergyTestSupport
 import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Several real agents, each its own host (state directory, `FLEET_HOST_IDENTITY`, and a view of
 /// the machine's processes: ``ProcView``), replicating to the throw-away PostgreSQL `make test`

@@ -60,33 +60,54 @@ enum FleetFixture {
         return parse(try output("/usr/bin/python3", ["-c", script, path]))
     }
 
-    /// Every central VM row of `host`, as ``localVMs(_:)`` reads them.
-    static func centralVMs(_ host: String) async throws -> [String: [Double]] {
+    /// How many rows the ledger file at `path` holds in the tables it replicates (VMs, model
+    /// versions, minute and hour buckets).
+    static func localRowCount(_ path: String) throws -> Int {
+        let script = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            print(sum(db.execute('SELECT count(*) FROM ' + t).fetchone()[0] for t in ('vm', 'model_version', 'minute_bucket', 'hour_bucket')))
+            """
+        guard let count = Int(try output("/usr/bin/python3", ["-c", script, path]).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TestFailure("cannot count the rows of \(path)")
+        }
+        return count
+    }
+
+    /// Every central VM row of `host`, as ``localVMs(_:)`` reads them (in `cluster`, else in the
+    /// shared one).
+    static func centralVMs(_ host: String, in cluster: PrivatePostgres? = nil) async throws -> [String: [Double]] {
         try await central(
-            "SELECT vm_key || '|' || energy_joules || '|' || running_seconds || '|' || carbon_grams FROM cinergy_vm WHERE host = '\(quoted(host))'"
+            "SELECT vm_key || '|' || energy_joules || '|' || running_seconds || '|' || carbon_grams FROM cinergy_vm WHERE host = '\(quoted(host))'",
+            in: cluster
         )
     }
 
     static func quoted(_ text: String) -> String { text.replacingOccurrences(of: "'", with: "''") }
 
-    /// The rows `sql` gives in the central database (psql, one line each), parsed as ``parse(_:)``.
-    static func central(_ sql: String) async throws -> [String: [Double]] {
-        let password = try String(contentsOfFile: try passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// The rows `sql` gives in the central database (psql, one line each), parsed as ``parse(_:)``:
+    /// `cluster`'s, else the shared one's.
+    static func central(_ sql: String, in cluster: PrivatePostgres? = nil) async throws -> [String: [Double]] {
+        let password = try String(contentsOfFile: try cluster?.passwordFile ?? passwordFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let (status, text) = try await Command.run(
-            "/usr/bin/psql", ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql, try url], environment: ["PGPASSWORD": password],
+            "/usr/bin/psql", ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql, try cluster?.url ?? url],
+            environment: ["PGPASSWORD": password],
             seconds: 120
         )
         guard status == 0 else { throw TestFailure("psql failed (\(status)): \(text)") }
         return parse(text)
     }
 
-    /// Every central bucket row of `host`, as ``localBuckets(_:)`` keys them, read with psql.
-    static func centralBuckets(_ host: String) async throws -> [String: [Double]] {
+    /// Every central bucket row of `host`, as ``localBuckets(_:)`` keys them, read with psql (in
+    /// `cluster`, else in the shared one).
+    static func centralBuckets(_ host: String, in cluster: PrivatePostgres? = nil) async throws -> [String: [Double]] {
         try await central(
             """
             SELECT resolution_seconds || ' ' || start || ' ' || vm_key || ' ' || model_version || '|' || energy_joules || '|' ||
                    running_seconds || '|' || carbon_grams FROM cinergy_bucket WHERE host = '\(quoted(host))'
-            """
+            """,
+            in: cluster
         )
     }
 

@@ -82,7 +82,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
             let fleetStatus = fleet?.status()
             json.key("fleet")
             json.object { json in
-                json.field("state", fleetStatus?.state ?? "off")
+                json.field("state", fleetStatus?.state.rawValue ?? "off")
                 json.field("detail", fleetStatus?.detail)
                 json.field("host_identity", fleetStatus?.hostIdentity)
                 json.field("database", fleetStatus?.database)
