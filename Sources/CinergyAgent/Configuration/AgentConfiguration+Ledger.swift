@@ -9,7 +9,8 @@ extension AgentConfiguration {
             flushIntervalSeconds: ledgerFlushSeconds,
             minuteRetentionHours: ledgerMinuteRetentionHours,
             hourRetentionDays: ledgerHourRetentionDays,
-            procRoot: procRoot
+            procRoot: procRoot,
+            writeOutMinutes: ledgerWriteOutMinutes
         )
     }
 }

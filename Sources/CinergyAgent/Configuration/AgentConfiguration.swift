@@ -63,6 +63,9 @@ public struct AgentConfiguration: Sendable {
     public var stateDirectory: String?
     /// Seconds between two ledger writes (`LEDGER_FLUSH_SECONDS`).
     public var ledgerFlushSeconds: Double = 10
+    /// Minutes the ledger holds before writing them out to the VM rows and buckets
+    /// (`LEDGER_WRITE_OUT_MINUTES`).
+    public var ledgerWriteOutMinutes: Int = 5
     /// Hours minute buckets are kept (`LEDGER_MINUTE_RETENTION_HOURS`).
     public var ledgerMinuteRetentionHours: Double = 48
     /// Days hour buckets are kept (`LEDGER_HOUR_RETENTION_DAYS`).

@@ -15,7 +15,7 @@ extension ConfigurationVariable {
         .bindAddress, .port, .sampleInterval, .libvirtURI, .procfsDiscovery, .metricsNovaLabels, .authTokenFile,
         .tlsCertificateFile, .tlsKeyFile, .procRoot, .hostMeter, .sysfsRoot, .modelDriftPercent, .modelDriftWindow, .logLevel, .logFormat,
         // The ledger (issue 13).
-        .stateDirectory, .ledgerFlushSeconds, .ledgerMinuteRetentionHours, .ledgerHourRetentionDays,
+        .stateDirectory, .ledgerFlushSeconds, .ledgerWriteOutMinutes, .ledgerMinuteRetentionHours, .ledgerHourRetentionDays,
         .emissionFactorFile, .emissionFactorFileMaxAge,
         // The whole carbon footprint (issue 19).
         .staticShare, .serverEmbodiedEmissions, .serverLifetime, .sustainabilityDatacenter, .sustainabilityComponent,
@@ -331,6 +331,17 @@ extension ConfigurationVariable {
         default: .value("10")
     ) { text, _ in
         ConfigurationParse.finiteNumber(text).flatMap { (1...3600).contains($0) ? $0 : nil }
+    }
+
+    public static let ledgerWriteOutMinutes = ConfigurationVariable(
+        "LEDGER_WRITE_OUT_MINUTES", \.ledgerWriteOutMinutes,
+        summary:
+            "Minutes the ledger holds in one row (rewritten at every flush, read by every query) before writing them out to each VM's row and buckets, in blocks aligned to the hour; the fleet database gets them then (docs/FLEET.md). Larger: cheaper flushes (docs/BENCHMARKS.md)",
+        unit: "minutes",
+        rule: "must be a whole number of minutes that divides 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)",
+        default: .value("5")
+    ) { text, _ in
+        Int(text).flatMap { (1...60).contains($0) && 60 % $0 == 0 ? $0 : nil }
     }
 
     public static let ledgerMinuteRetentionHours = ConfigurationVariable(

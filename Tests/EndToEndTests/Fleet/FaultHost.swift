@@ -49,6 +49,9 @@ final class FaultHost {
                 extra: [
                     "PROC_ROOT": view.path, "FLEET_DATABASE_URL": database, "FLEET_DATABASE_PASSWORD_FILE": passwordFile,
                     "FLEET_HOST_IDENTITY": identity, "LOG_LEVEL": logLevel,
+                    // Minutes written out (and so sent) once each is over, not per block of five:
+                    // the test waits for one.
+                    "LEDGER_WRITE_OUT_MINUTES": "1",
                 ]
             ),
             directory: try LedgerFixture.run(runs, in: directory)
