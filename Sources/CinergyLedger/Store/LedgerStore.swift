@@ -177,13 +177,16 @@ public final class LedgerStore: Sendable {
     }
 
     /// The model version with canonical text `parameters`, created if it is new (insert-or-get);
-    /// its `last_used` moves to `unixSeconds` (and `first_used` back to it, if earlier).
+    /// its `last_used` moves to `unixSeconds` (and `first_used` back to the start of that minute,
+    /// if earlier: the minute bucket its amounts from now on go into, which is what `first_used`
+    /// becomes once they are written out; held amounts are read before that).
     @discardableResult
     public func modelVersionID(parameters: String, unixSeconds: Double) throws(LedgerError) -> Int64 {
         do {
             return try queue.write { db in
                 try LedgerSchema.advanceChangeSequence(db)
-                return try Self.modelVersionID(parameters: parameters, first: unixSeconds, last: unixSeconds, db: db)
+                let minute = (unixSeconds / 60).rounded(.down) * 60
+                return try Self.modelVersionID(parameters: parameters, first: minute, last: unixSeconds, db: db)
             }
         } catch {
             throw Self.ledgerError(error, path: path)
