@@ -466,25 +466,10 @@ public final class LedgerStore: Sendable {
         key: String, knownID: Int64?, entry: LedgerBatch.Entry, versionIDs: [String: Int64], statements: FlushStatements, db: Database
     ) throws -> Int64? {
         let total = entry.total
-        let checkpoint = entry.checkpoint
         var written: Int64?
         if let knownID {
             var vm = SQLiteBinder(statements.vmAmounts)
-            vm.bind(entry.firstSeenUnixSeconds)
-            vm.bind(entry.lastSeenUnixSeconds)
-            vm.bind(total.energyJoules)
-            vm.bind(total.carbonGrams)
-            vm.bind(total.staticJoules)
-            vm.bind(total.dynamicJoules)
-            vm.bind(total.cpuSeconds)
-            vm.bind(total.runningSeconds)
-            vm.bind(total.reconstructedJoules)
-            vm.bind(checkpoint.map { Int64($0.process.pid) })
-            vm.bind(checkpoint.map { Int64(clamping: $0.process.startTimeTicks) })
-            vm.bind(checkpoint.map { Int64(clamping: $0.cpuTicks) })
-            vm.bind(checkpoint?.unixSeconds)
-            vm.bind(total.embodiedGrams)
-            vm.bind(total.attributedJoules)
+            bindAmounts(of: entry, total: total, to: &vm)
             vm.bind(knownID)
             _ = try vm.run(db)
             // A row gone meanwhile (never, while this store holds the file) is inserted again below.
@@ -510,7 +495,6 @@ public final class LedgerStore: Sendable {
     private static func upsertVM(key: String, entry: LedgerBatch.Entry, total: BucketAmount, statements: FlushStatements, db: Database) throws -> Int64? {
         let identity = entry.identity
         let nova = identity.nova
-        let checkpoint = entry.checkpoint
         var vm = SQLiteBinder(statements.vm)
         vm.bind(key)
         vm.bind(identity.name)
@@ -521,6 +505,15 @@ public final class LedgerStore: Sendable {
         vm.bind(nova?.userID)
         vm.bind(nova?.userName)
         vm.bind(nova?.flavorName)
+        bindAmounts(of: entry, total: total, to: &vm)
+        return try vm.run(db)
+    }
+
+    /// A VM row's first and last seen, amounts, checkpoint, embodied and attributed figures, in the
+    /// order both of its statements take them (``FlushStatements/vm`` after the identity,
+    /// ``FlushStatements/vmAmounts`` before the id).
+    private static func bindAmounts(of entry: LedgerBatch.Entry, total: BucketAmount, to vm: inout SQLiteBinder) {
+        let checkpoint = entry.checkpoint
         vm.bind(entry.firstSeenUnixSeconds)
         vm.bind(entry.lastSeenUnixSeconds)
         vm.bind(total.energyJoules)
@@ -536,7 +529,6 @@ public final class LedgerStore: Sendable {
         vm.bind(checkpoint?.unixSeconds)
         vm.bind(total.embodiedGrams)
         vm.bind(total.attributedJoules)
-        return try vm.run(db)
     }
 
     private static func upsertBucket(
