@@ -45,7 +45,7 @@ public struct Calibration: Sendable {
     /// Opens the meter, warns about VMs, runs the plan on a thread of its own.
     func measure() async throws(CalibrationError) -> ([CalibrationPoint], String, [String]) {
         CalibrationInterrupt.install()
-        let choice = MeterChoice(rawValue: options.meter.rawValue) ?? .auto
+        let choice = options.meter.choice
         let powerMeter: any PowerMeter
         do throws(MeterError) {
             guard let found = try MeterDiscovery.open(choice, sysfsRoot: options.sysfsRoot) else {

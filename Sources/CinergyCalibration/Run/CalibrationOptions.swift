@@ -1,3 +1,5 @@
+public import CinergyMeter
+
 /// What `cinergy calibrate` was asked to do, as parsed from its command line.
 public struct CalibrationOptions: Sendable {
     /// Which meter to measure with.
@@ -35,6 +37,16 @@ public enum CalibrationMeter: String, Sendable, CaseIterable {
     case rapl
     case hwmon
     case ipmi
+
+    /// The meter discovery looks for: the same kind, never matched by its name.
+    public var choice: MeterChoice {
+        switch self {
+        case .auto: .auto
+        case .rapl: .rapl
+        case .hwmon: .hwmon
+        case .ipmi: .ipmi
+        }
+    }
 }
 
 /// `--load-generator`: the command's own busy threads, or stress-ng.

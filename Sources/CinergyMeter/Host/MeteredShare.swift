@@ -1,3 +1,5 @@
+public import CinergyCore
+
 /// The metered share: how the power a host meter measured splits among the VMs and the host
 /// itself, the way Kepler and Scaphandre attribute it (what Cinergy serves beside the isolated
 /// power, and names `attributed`):

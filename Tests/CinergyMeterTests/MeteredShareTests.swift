@@ -1,4 +1,5 @@
 import CinergyCore
+import CinergyMeter
 import Testing
 
 @Suite("Metered share: the measured power split among the VMs and the host")
