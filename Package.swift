@@ -231,6 +231,7 @@ let package = Package(
                 "CinergyFleet",
                 "CinergyCore",
                 "CinergyLedger",
+                "CinergyMeter",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

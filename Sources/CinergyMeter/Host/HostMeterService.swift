@@ -52,8 +52,9 @@ public struct HostMeterService: Service, CustomStringConvertible {
 
     /// The metered share of `measuredWatts` among the registry's VMs, by their latest usage: each
     /// VM's CPU use and the host's busy CPU time come from the same sampling round; without one
-    /// (no VM sampled yet) the meter's own interval's host load is used.
-    func share(measuredWatts: Double, hostLoadPercent: Double) -> (share: MeteredShare, ledgerKeys: [VMKey: String])? {
+    /// (no VM sampled yet) the meter's own interval's host load is used. `ledgerKeys` maps each VM
+    /// to its account; nil without a registry.
+    public func share(measuredWatts: Double, hostLoadPercent: Double) -> (share: MeteredShare, ledgerKeys: [VMKey: String])? {
         guard let registry else { return nil }
         let records = registry.records()
         let ledgerKeys = Dictionary(records.map { ($0.identity.key, $0.identity.ledgerKey) }, uniquingKeysWith: { first, _ in first })

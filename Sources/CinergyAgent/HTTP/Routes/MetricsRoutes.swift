@@ -64,13 +64,13 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             },
             uniquingKeysWith: { first, _ in first }
         )
-        perVM("cinergy_vm_power_watts", type: "gauge", help: "Isolated power of the VM (static + dynamic), in watts.") {
+        perVM("cinergy_vm_power_watts", type: "gauge", help: "Isolated power of the VM (static + dynamic): the model's, as if alone on the server, in watts (not the meter's attributed share).") {
             estimates[$0.identity.key]?.totalWatts
         }
-        perVM("cinergy_vm_static_power_watts", type: "gauge", help: "The VM's share of the host's idle power, in watts.") {
+        perVM("cinergy_vm_static_power_watts", type: "gauge", help: "Isolated static power of the VM: its share of the model's idle power f(0), in watts.") {
             estimates[$0.identity.key]?.staticWatts
         }
-        perVM("cinergy_vm_dynamic_power_watts", type: "gauge", help: "The VM's dynamic power, in watts.") {
+        perVM("cinergy_vm_dynamic_power_watts", type: "gauge", help: "Isolated dynamic power of the VM: the model's, from its CPU time at the cinergy ratio, in watts.") {
             estimates[$0.identity.key]?.dynamicWatts
         }
         perVM("cinergy_vm_cpu_usage_ratio", type: "gauge", help: "CPU used by the VM over the last sample interval (1 = one host core busy).") {
@@ -150,10 +150,10 @@ struct MetricsRoutes<Context: RequestContext>: Sendable {
             // The metered share (issue 18): what the meter says each VM is responsible for.
             if let share = host.share {
                 let shareByKey = Dictionary(share.vms.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-                perVM("cinergy_vm_attributed_power_watts", type: "gauge", help: "The VM's share of the power the host's meter measures (static share of the idle power + share of the power above idle by CPU time), in watts.") {
+                perVM("cinergy_vm_attributed_power_watts", type: "gauge", help: "Attributed power of the VM: its share of the power the host's meter measures (static share of the idle power + share of the power above idle by CPU time), in watts; not the isolated cinergy_vm_power_watts.") {
                     shareByKey[$0.identity.key]?.totalWatts
                 }
-                out.family("cinergy_host_vms_attributed_power_watts", type: "gauge", help: "The VMs' attributed power together, in watts.")
+                out.family("cinergy_host_vms_attributed_power_watts", type: "gauge", help: "The VMs' attributed power together, in watts (with cinergy_host_own_power_watts, the measured power).")
                 out.sample("cinergy_host_vms_attributed_power_watts", share.vmsWatts)
                 out.family("cinergy_host_own_power_watts", type: "gauge", help: "The host's own (non-VM) share of the measured power, in watts.")
                 out.sample("cinergy_host_own_power_watts", share.hostOwnWatts)
