@@ -191,12 +191,18 @@ struct HostEndToEndTests {
         if idleCPU > 0 {
             #expect(abs(idleDynamic / busyDynamic - idleCPU / busyCPU) < 1e-6)
         }
-        // The observed ratio beside the configured one (CINERGY_RATIO 0.75 in the test settings):
-        // with the model the meter's own curve, the spinner's attributed dynamic power is its share
-        // of f(host load) − f(0), against f(its own load) − f(0) alone: about 1 on a quiet machine,
-        // less when other work shares the power above idle.
+        // The observed ratio beside the configured one (CINERGY_RATIO 0.75 in the test settings).
+        // The model is the meter's own curve, g(h) = f(h) − f(0) = 0.9 h − 0.002 h² over the host
+        // load h in percent of 2 CPUs. The spinner at c % of a CPU, the host busy B % of a CPU
+        // (c ≤ B ≤ 200), is attributed g(B/2) × c / B and isolated g(c/2): a ratio of
+        // (0.9 − 0.001 B) / (0.9 − 0.001 c), which lies in [0.7 / 0.9, 1] = [0.78, 1] whatever the
+        // other work on the machine (and so does any VM's, and all of theirs); bounded here with room for the meter's noise and for its load
+        // window not being the sampling round's.
         let observed = try #require(share["observed_cinergy_ratio"] as? Double)
-        #expect(observed > 0.3 && observed < 1.3, "observed ratio \(observed)")
+        #expect(observed > 0.65 && observed < 1.15, "observed ratio \(observed), all VMs (each of them 0.78 to 1)")
+        let busyObserved = try #require(busyShare["observed_cinergy_ratio"] as? Double)
+        #expect(busyObserved > 0.7 && busyObserved < 1.1, "the spinner's observed ratio \(busyObserved), expected 0.78 to 1")
+        print("metered share: observed cinergy ratio \(busyObserved) for the spinner, \(observed) for all VMs (configured 0.75)")
         #expect(share["configured_cinergy_ratio"] as? Double == 0.75)
         #expect(share["configured_cinergy_ratio_source"] as? String == "CINERGY_RATIO")
         // /power carries the VM's attributed figures beside its isolated ones.
@@ -265,7 +271,8 @@ struct HostEndToEndTests {
             return host["host_cpu_usage"] is Double && host["meter"] is NSNull
         }
         let metrics = try await plain.getText("/metrics").body
-        #expect(!metrics.contains("cinergy_vm_attributed_power_watts"), "no metered share without a meter")
+        let series = metrics.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(!series.contains { $0.contains("attributed") || $0.contains("observed") }, "no metered share without a meter")
     }
 
     @Test("the load-aware ratio: /power's cinergy_ratio is r(host_cpu_usage) while a stand-in QEMU loads the host")
