@@ -117,6 +117,7 @@ struct MeteredShareRouteTests {
         Self.close(share["observed_cinergy_ratio"], 48.0 / 120, "observed ratio")
         Self.close(share["configured_cinergy_ratio"], 0.5, "configured ratio")
         #expect(share["configured_cinergy_ratio_source"] as? String == "CINERGY_RATIO")
+        Self.close(share["configured_cinergy_ratio_over_window"], 0.5, "configured ratio over the window")
         let vms = try #require(share["vms"] as? [[String: Any]])
         let a = try #require(vms.first { $0["vm"] as? String == "a" })
         let b = try #require(vms.first { $0["vm"] as? String == "b" })

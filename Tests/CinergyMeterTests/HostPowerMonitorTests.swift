@@ -87,5 +87,27 @@ struct HostPowerMonitorShareTests {
         // The first reading leaves the window: 30 / 40.
         monitor.record(comparison(11.5), energyJoules: 1, share: Self.share(attributedDynamic: 30, isolatedDynamic: 40))
         #expect(monitor.snapshot().observedRatio.ratio == 0.75)
+        #expect(monitor.snapshot().configuredRatio == nil, "no configured ratio given")
+    }
+
+    @Test("the configured ratio over the window: a curve taken at each reading's host load, weighed by isolated dynamic power")
+    func configuredRatio() {
+        // r(h) = 1 − 0.01 h: 0.8 at 20 %, 0.4 at 60 %.
+        let curve = CinergyRatio.hostLoadCurve(Polynomial(coefficients: [1, -0.01]))
+        let monitor = HostPowerMonitor(configuration: .init(windowSeconds: 10, minimumComparisons: 1, cinergyRatio: curve))
+        #expect(monitor.snapshot().configuredRatio == nil, "no reading yet")
+        let reading = { (time: Double, load: Double) in
+            HostPowerMonitor.Comparison(atUnixSeconds: time, hostLoadPercent: load, measuredWatts: 110, predictedWatts: 110)
+        }
+        monitor.record(reading(1, 20), energyJoules: 1, share: Self.share(attributedDynamic: 10, isolatedDynamic: 40))
+        monitor.record(reading(2, 60), energyJoules: 1, share: Self.share(attributedDynamic: 10, isolatedDynamic: 10))
+        // (0.8 × 40 + 0.4 × 10) / 50, beside the observed 20 / 50.
+        let snapshot = monitor.snapshot()
+        #expect(abs((snapshot.configuredRatio ?? 0) - 0.72) < 1e-12)
+        #expect(snapshot.observedRatio.ratio == 0.4)
+        // A constant ratio is itself.
+        let constant = HostPowerMonitor(configuration: .init(cinergyRatio: .constant(0.75)))
+        constant.record(reading(1, 20), energyJoules: 1, share: Self.share(attributedDynamic: 10, isolatedDynamic: 40))
+        #expect(constant.snapshot().configuredRatio == 0.75)
     }
 }

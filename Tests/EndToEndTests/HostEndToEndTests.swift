@@ -205,6 +205,7 @@ struct HostEndToEndTests {
         print("metered share: observed cinergy ratio \(busyObserved) for the spinner, \(observed) for all VMs (configured 0.75)")
         #expect(share["configured_cinergy_ratio"] as? Double == 0.75)
         #expect(share["configured_cinergy_ratio_source"] as? String == "CINERGY_RATIO")
+        #expect(share["configured_cinergy_ratio_over_window"] as? Double == 0.75)
         // /power carries the VM's attributed figures beside its isolated ones.
         let (status, json) = try await agent.get("/power?vm=\(busyName)")
         #expect(status == 200)

@@ -152,9 +152,11 @@ public struct AgentConfiguration: Sendable {
     /// Whether a host meter is to be read (`HOST_METER` is not `none`).
     public var hostMeterConfigured: Bool { hostMeter != .none }
 
-    /// A monitor of the host's meter against the model, with these settings' drift rule.
+    /// A monitor of the host's meter against the model, with these settings' drift rule and cinergy ratio.
     public func hostPowerMonitor() -> HostPowerMonitor {
-        HostPowerMonitor(configuration: .init(windowSeconds: modelDriftWindowSeconds, driftThresholdPercent: modelDriftPercent))
+        HostPowerMonitor(
+            configuration: .init(windowSeconds: modelDriftWindowSeconds, driftThresholdPercent: modelDriftPercent, cinergyRatio: powerModel.ratio)
+        )
     }
 
     /// The carbon model these settings describe.

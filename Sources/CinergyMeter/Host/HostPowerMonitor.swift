@@ -20,11 +20,16 @@ public final class HostPowerMonitor: Sendable {
         public var driftThresholdPercent: Double
         /// Comparisons the window must hold before drift is judged.
         public var minimumComparisons: Int
+        /// The configured cinergy ratio, to weigh over the window as the observed one is; nil: not weighed.
+        public var cinergyRatio: CinergyRatio?
 
-        public init(windowSeconds: Double = 600, driftThresholdPercent: Double = 15, minimumComparisons: Int = 5) {
+        public init(
+            windowSeconds: Double = 600, driftThresholdPercent: Double = 15, minimumComparisons: Int = 5, cinergyRatio: CinergyRatio? = nil
+        ) {
             self.windowSeconds = windowSeconds
             self.driftThresholdPercent = driftThresholdPercent
             self.minimumComparisons = minimumComparisons
+            self.cinergyRatio = cinergyRatio
         }
     }
 
@@ -96,6 +101,10 @@ public final class HostPowerMonitor: Sendable {
         public var observedRatio: ObservedRatio
         /// The same per VM.
         public var observedRatioByVM: [VMKey: ObservedRatio]
+        /// The configured ratio over the same readings, weighed the same way: Σ r(host load) ×
+        /// isolated dynamic / Σ isolated dynamic (a constant ratio is itself; a curve `r(h)` is
+        /// taken at each reading's host load); nil without VM load or `cinergyRatio`.
+        public var configuredRatio: Double?
         public var configuration: Configuration
 
         /// The newest comparison.
@@ -112,6 +121,8 @@ public final class HostPowerMonitor: Sendable {
         var comparison: Comparison
         /// Per VM: (attributed dynamic, isolated dynamic) watts.
         var dynamics: [VMKey: (attributed: Double, isolated: Double)]
+        /// Σ over the VMs of the configured ratio at the reading's host load × isolated dynamic watts.
+        var configuredDynamicWatts: Double
     }
 
     private struct State {
@@ -150,10 +161,13 @@ public final class HostPowerMonitor: Sendable {
         let dynamics = Dictionary(
             (share?.vms ?? []).map { ($0.key, (attributed: $0.dynamicWatts, isolated: $0.isolatedDynamicWatts)) },
             uniquingKeysWith: { first, _ in first })
+        let configured = configuration.cinergyRatio.map { ratio in
+            dynamics.values.reduce(0) { $0 + $1.isolated } * ratio.value(hostLoadPercent: comparison.hostLoadPercent)
+        }
         return state.withLock { state in
             state.meterError = nil
             state.energyJoules += max(0, energyJoules)
-            state.window.append(Entry(comparison: comparison, dynamics: dynamics))
+            state.window.append(Entry(comparison: comparison, dynamics: dynamics, configuredDynamicWatts: configured ?? 0))
             if let share { state.share = share }
             let oldest = comparison.atUnixSeconds - configuration.windowSeconds
             if let keep = state.window.firstIndex(where: { $0.comparison.atUnixSeconds > oldest }) {
@@ -177,7 +191,9 @@ public final class HostPowerMonitor: Sendable {
         state.withLock { state in
             var total = ObservedRatio(attributedDynamicWatts: 0, isolatedDynamicWatts: 0)
             var byVM: [VMKey: ObservedRatio] = [:]
+            var configured = 0.0
             for entry in state.window {
+                configured += entry.configuredDynamicWatts
                 for (key, dynamic) in entry.dynamics {
                     total.attributedDynamicWatts += dynamic.attributed
                     total.isolatedDynamicWatts += dynamic.isolated
@@ -195,6 +211,8 @@ public final class HostPowerMonitor: Sendable {
                 share: state.share,
                 observedRatio: total,
                 observedRatioByVM: byVM,
+                configuredRatio: configuration.cinergyRatio != nil && total.isolatedDynamicWatts > 0
+                    ? configured / total.isolatedDynamicWatts : nil,
                 configuration: configuration
             )
         }

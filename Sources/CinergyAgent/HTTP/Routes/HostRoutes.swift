@@ -91,6 +91,7 @@ struct HostRoutes<Context: RequestContext>: Sendable {
             case .hostLoadCurve:
                 json.field("configured_cinergy_ratio_source", "CINERGY_RATIO_COEFF")
             }
+            json.field("configured_cinergy_ratio_over_window", snapshot.configuredRatio)
             json.key("vms")
             json.array { json in
                 for vm in share.vms {
