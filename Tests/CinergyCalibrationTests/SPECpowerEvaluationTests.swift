@@ -47,13 +47,25 @@ struct SPECpowerEvaluationTests {
         var degrees: [Int] = []
         /// Interpolation (degree 5 through the 6 points).
         var interpolation: [[Double]] = []
+        /// The signed errors at the 10 % level (prediction above the published watts: positive), per
+        /// server: fit, interpolation.
+        var signedAtTen: [(fit: Double, interpolation: Double)] = []
         /// The same monotone fit at the degree (1 to 8) that, in hindsight, has the smallest mean
         /// error on the held-out levels: a bound on what any rule for choosing the degree can reach.
         var hindsight: [[Double]] = []
         /// The same monotone fit at each degree, whatever the held-out levels say: `byDegree[n]`.
         var byDegree: [Int: [[Double]]] = [:]
+
+        /// How many predictions are more than `percent` off however each server's degree (1 to 8)
+        /// is chosen: the sum over servers of the fewest such predictions any one degree makes.
+        func unavoidable(above percent: Double) -> Int {
+            (0..<fit.count).map { server in byDegree.values.map { $0[server].filter { $0 > percent }.count }.min() ?? 0 }.reduce(0, +)
+        }
         /// The fitter with another tolerance of its degree rule: `byTolerance[share]`.
         var byTolerance: [Double: [[Double]]] = [:]
+        /// The fitter given all 11 levels (as a default `cinergy calibrate` run measures them): its
+        /// errors at those levels, 0 to 100 %.
+        var allLevels: [[Double]] = []
     }
 
     /// Tolerances of the degree rule (`PolynomialFitter.toleranceShare`) weighed beside the default.
@@ -74,6 +86,9 @@ struct SPECpowerEvaluationTests {
             evaluation.fit.append(errors({ report.polynomial($0) }, server))
             evaluation.degrees.append(report.degree)
             evaluation.interpolation.append(errors({ interpolation($0) }, server))
+            evaluation.signedAtTen.append(
+                (fit: (report.polynomial(10) - server.watts[1]) / server.watts[1] * 100,
+                 interpolation: (interpolation(10) - server.watts[1]) / server.watts[1] * 100))
             let byDegree = try (1...PolynomialFitter().maxDegree).map { degree in
                 let polynomial = try #require(
                     MonotoneBernsteinFit.fit(x: training.map(\.loadPercent), y: training.map(\.watts), degree: degree, inputMax: 100))
@@ -81,6 +96,9 @@ struct SPECpowerEvaluationTests {
             }
             evaluation.hindsight.append(byDegree.min { $0.reduce(0, +) < $1.reduce(0, +) }!)
             for (index, errors) in byDegree.enumerated() { evaluation.byDegree[index + 1, default: []].append(errors) }
+            let all = (0...10).map { CalibrationPoint(loadPercent: Double($0 * 10), watts: server.watts[$0]) }
+            let allReport = try PolynomialFitter().fit(all)
+            evaluation.allLevels.append((0...10).map { abs(allReport.polynomial(Double($0 * 10)) - server.watts[$0]) / server.watts[$0] * 100 })
             for share in otherTolerances {
                 let other = try PolynomialFitter(toleranceShare: share).fit(training)
                 evaluation.byTolerance[share, default: []].append(errors({ other.polynomial($0) }, server))
@@ -103,7 +121,7 @@ struct SPECpowerEvaluationTests {
     /// "median m %, p90 p %, mean a %" of the errors.
     static func summary(_ errors: [Double]) -> String {
         "median \(format(percentile(errors, 50))) %, p90 \(format(percentile(errors, 90))) %, "
-            + "mean \(format(errors.reduce(0, +) / Double(errors.count))) % (\(errors.count) predictions)"
+            + "mean \(format(errors.reduce(0, +) / Double(errors.count))) % (\(errors.count) values)"
     }
 
     /// Prints the per-server rows and the figures of one set; returns the evaluation.
@@ -119,10 +137,20 @@ struct SPECpowerEvaluationTests {
         print("\(label), \(servers.count) servers: fit \(summary(evaluation.fit.flatMap { $0 }))")
         print("\(label): interpolation (degree 5) \(summary(evaluation.interpolation.flatMap { $0 }))")
         print("\(label), without the 10 % level: fit \(summary(withoutTen(evaluation.fit))); interpolation \(summary(withoutTen(evaluation.interpolation)))")
+        let count = Double(servers.count)
+        print(
+            "\(label): mean signed error at the 10 % level: fit \(format(evaluation.signedAtTen.map(\.fit).reduce(0, +) / count)) %, "
+                + "interpolation \(format(evaluation.signedAtTen.map(\.interpolation).reduce(0, +) / count)) %")
         print("\(label): the monotone fit at the best degree in hindsight \(summary(evaluation.hindsight.flatMap { $0 }))")
+        print(
+            "\(label): predictions more than 3 % off whatever degree each server is given: "
+                + "\(evaluation.unavoidable(above: 3)) of \(evaluation.fit.count * heldOutIndices.count)")
         for degree in evaluation.byDegree.keys.sorted() {
             print("\(label): the monotone fit at degree \(degree) always \(summary(evaluation.byDegree[degree]!.flatMap { $0 }))")
         }
+        print(
+            "\(label), fitted on all 11 levels: errors at those levels \(summary(evaluation.allLevels.flatMap { $0 })); "
+                + "at the 10 % level \(summary(evaluation.allLevels.map { $0[1] }))")
         for share in otherTolerances {
             print("\(label): the fitter with a tolerance of \(format(share * 100)) % \(summary(evaluation.byTolerance[share]!.flatMap { $0 }))")
         }
@@ -170,8 +198,11 @@ struct SPECpowerEvaluationTests {
         let p90 = Self.percentile(fitErrors, 90)
         #expect(median > 1 && median <= 1.5)
         #expect(p90 > 5 && p90 < 8)
-        // The 3 % target is out of reach of this family of fits here: even the best degree for each
-        // curve, chosen knowing the answers, leaves a 90th percentile above it (the 10 % level).
+        // The 3 % target is out of reach of this family of fits here: whatever degree each curve is
+        // given, the predictions more than 3 % off reach down to the 90th percentile's lower rank
+        // (16 of 150), so that it is above 3 % under any rule for choosing the degree.
+        let lowerRank = Int((0.9 * Double(fitErrors.count - 1)).rounded(.down))
+        #expect(evaluation.unavoidable(above: 3) >= fitErrors.count - lowerRank)
         #expect(Self.percentile(evaluation.hindsight.flatMap { $0 }, 90) > 3)
     }
 
