@@ -29,7 +29,7 @@ extension FleetReplicator {
             columns: [
                 "host", "vm_key", "name", "uuid", "nova_name", "nova_project_id", "nova_project_name", "nova_user_id", "nova_user_name",
                 "nova_flavor", "first_seen", "last_seen", "energy_joules", "static_joules", "dynamic_joules", "carbon_grams", "cpu_seconds",
-                "running_seconds", "reconstructed_joules", "embodied_grams", "attributed_joules",
+                "running_seconds", "reconstructed_joules", "embodied_grams", "attributed_joules", "attributed_seconds",
             ],
             key: 2,
             rows: vms.map { vm in
@@ -41,6 +41,7 @@ extension FleetReplicator {
                     .real(vm.firstSeenUnixSeconds), .real(vm.lastSeenUnixSeconds), .real(totals.energyJoules), .real(totals.staticJoules),
                     .real(totals.dynamicJoules), .real(totals.carbonGrams), .real(totals.cpuSeconds), .real(totals.runningSeconds),
                     .real(totals.reconstructedJoules), .real(totals.embodiedGrams), .real(totals.attributedJoules),
+                    .real(totals.attributedJoules == nil ? nil : totals.attributedSeconds),
                 ]
             },
             connection
@@ -59,7 +60,7 @@ extension FleetReplicator {
                 .text(host), .integer(bucket.resolution.rawValue), .integer(bucket.start), .text(bucket.vmKey), .text(digest),
                 .real(bucket.energyJoules), .real(bucket.staticJoules), .real(bucket.dynamicJoules), .real(bucket.carbonGrams),
                 .real(bucket.runningSeconds), .real(bucket.cpuSeconds), .real(bucket.reconstructedJoules), .real(bucket.embodiedGrams),
-                .real(bucket.attributedJoules),
+                .real(bucket.attributedJoules), .real(bucket.attributedSeconds),
             ])
         }
         try await upsert(
@@ -67,6 +68,7 @@ extension FleetReplicator {
             columns: [
                 "host", "resolution_seconds", "start", "vm_key", "model_version", "energy_joules", "static_joules", "dynamic_joules",
                 "carbon_grams", "running_seconds", "cpu_seconds", "reconstructed_joules", "embodied_grams", "attributed_joules",
+                "attributed_seconds",
             ],
             key: 5, rows: rows, connection
         )

@@ -170,12 +170,13 @@ public enum FleetReport {
 
     /// The weighted sums as a ledger's `BucketSumRow.sums(weight: "1")` adds them: a bucket
     /// without the static/dynamic split (ledger v1) counts as unsplit energy and no CPU time;
-    /// embodied grams are unknown when any bucket summed has none.
+    /// embodied grams are unknown when any bucket summed has none; attributed joules are the sum
+    /// of the buckets that have them, with the seconds they cover.
     static let sumColumns = """
         sum(energy_joules), sum(coalesce(static_joules, 0)), sum(coalesce(dynamic_joules, 0)),
         sum(CASE WHEN static_joules IS NULL THEN energy_joules ELSE 0 END), sum(reconstructed_joules), sum(carbon_grams),
         sum(embodied_grams), count(*) - count(embodied_grams), sum(running_seconds), sum(coalesce(cpu_seconds, 0)),
-        sum(attributed_joules), count(*) - count(attributed_joules)
+        sum(attributed_joules), sum(CASE WHEN attributed_joules IS NULL THEN 0 ELSE coalesce(attributed_seconds, 0) END)
         """
 
     /// The buckets of `resolution` starting in [`from`, `to`) (`from` and `to` inclusive when
@@ -196,10 +197,10 @@ public enum FleetReport {
         var sums: [SumRow] = []
         for try await (
             host, vmKey, version, bucketStart, energy, staticJ, dynamicJ, unsplit, reconstructed, carbon, embodied, unaccounted, running, cpu,
-            attributed, unattributed
+            attributed, attributedSeconds
         )
             in rows.decode(
-                (String, String, String, Int64, Double, Double, Double, Double, Double, Double, Double?, Int64, Double, Double, Double?, Int64).self
+                (String, String, String, Int64, Double, Double, Double, Double, Double, Double, Double?, Int64, Double, Double, Double?, Double).self
             )
         {
             sums.append(
@@ -208,7 +209,7 @@ public enum FleetReport {
                     amount: PeriodAmount(
                         energyJoules: energy, staticJoules: staticJ, dynamicJoules: dynamicJ, unsplitJoules: unsplit,
                         reconstructedJoules: reconstructed, carbonGrams: carbon, embodiedGrams: unaccounted > 0 ? nil : (embodied ?? 0),
-                        attributedJoules: unattributed > 0 ? nil : (attributed ?? 0), runningSeconds: running, cpuSeconds: cpu
+                        attributedJoules: attributed, attributedSeconds: attributedSeconds, runningSeconds: running, cpuSeconds: cpu
                     )
                 )
             )

@@ -15,7 +15,7 @@ import PostgresNIO
 /// open: Citus, CockroachDB, YugabyteDB).
 enum FleetSchema {
     /// The newest schema version this agent knows.
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     /// The statements of each version, oldest first (version = index + 1).
     static let migrations: [[String]] = [
@@ -119,7 +119,41 @@ enum FleetSchema {
             FROM cinergy_vm_month AS m LEFT JOIN cinergy_fleet_vm AS v ON v.vm = m.vm
             GROUP BY m.month, v.project_id
             """,
-        ]
+        ],
+        // v2: the seconds of the host meter's readings each row's attributed joules cover (ledger
+        // v6); rows sent before it are taken to cover their running seconds, as the ledger's
+        // migration takes them. The views gain the column at their end.
+        [
+            "ALTER TABLE cinergy_vm ADD COLUMN IF NOT EXISTS attributed_seconds DOUBLE PRECISION",
+            "ALTER TABLE cinergy_bucket ADD COLUMN IF NOT EXISTS attributed_seconds DOUBLE PRECISION",
+            "UPDATE cinergy_vm SET attributed_seconds = running_seconds WHERE attributed_joules IS NOT NULL AND attributed_seconds IS NULL",
+            "UPDATE cinergy_bucket SET attributed_seconds = running_seconds WHERE attributed_joules IS NOT NULL AND attributed_seconds IS NULL",
+            """
+            CREATE OR REPLACE VIEW cinergy_vm_month AS
+            SELECT date_trunc('month', to_timestamp(b.start) AT TIME ZONE 'UTC') AS month,
+                   CASE WHEN b.vm_key LIKE 'name:%' THEN b.host || ' ' || b.vm_key ELSE b.vm_key END AS vm,
+                   count(DISTINCT b.host) AS host_count,
+                   sum(b.energy_joules) AS energy_joules, sum(b.static_joules) AS static_joules,
+                   sum(b.dynamic_joules) AS dynamic_joules, sum(b.carbon_grams) AS carbon_grams,
+                   sum(b.running_seconds) AS running_seconds, sum(b.cpu_seconds) AS cpu_seconds,
+                   sum(b.reconstructed_joules) AS reconstructed_joules, sum(b.embodied_grams) AS embodied_grams,
+                   sum(b.attributed_joules) AS attributed_joules, sum(b.attributed_seconds) AS attributed_seconds
+            FROM cinergy_bucket AS b
+            WHERE b.resolution_seconds = 3600
+            GROUP BY 1, 2
+            """,
+            """
+            CREATE OR REPLACE VIEW cinergy_project_month AS
+            SELECT m.month, v.project_id, max(v.project_name) AS project_name, count(*) AS vm_count,
+                   sum(m.energy_joules) AS energy_joules, sum(m.static_joules) AS static_joules,
+                   sum(m.dynamic_joules) AS dynamic_joules, sum(m.carbon_grams) AS carbon_grams,
+                   sum(m.running_seconds) AS running_seconds, sum(m.cpu_seconds) AS cpu_seconds,
+                   sum(m.reconstructed_joules) AS reconstructed_joules, sum(m.embodied_grams) AS embodied_grams,
+                   sum(m.attributed_joules) AS attributed_joules, sum(m.attributed_seconds) AS attributed_seconds
+            FROM cinergy_vm_month AS m LEFT JOIN cinergy_fleet_vm AS v ON v.vm = m.vm
+            GROUP BY m.month, v.project_id
+            """,
+        ],
     ]
 
     /// Brings the schema to ``currentVersion``; returns the version found before (0: none).

@@ -71,7 +71,8 @@ struct LedgerPeriodRouteTests {
                 minutes[Int64(minute), default: BucketAmount()] += BucketAmount(
                     energyJoules: 1.25 * seconds, staticJoules: 0.5 * seconds, dynamicJoules: 0.75 * seconds,
                     carbonGrams: 1.25 * seconds * 100 / 3.6e6, runningSeconds: seconds, cpuSeconds: 0.1 * seconds,
-                    embodiedGrams: Self.embodiedGramsPerSecond * seconds, attributedJoules: Self.attributedWatts * seconds
+                    embodiedGrams: Self.embodiedGramsPerSecond * seconds, attributedJoules: Self.attributedWatts * seconds,
+                    attributedSeconds: seconds
                 )
                 from = to
             }
@@ -203,7 +204,7 @@ struct LedgerPeriodRouteTests {
             let lines = text.split(separator: "\r\n").map(String.init)
             #expect(
                 lines.first
-                    == "vm,uuid,project_id,project_name,vm_count,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,attributed_joules,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,from,to,model_versions"
+                    == "vm,uuid,project_id,project_name,vm_count,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,attributed_joules,attributed_seconds,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,from,to,model_versions"
             )
             let steady = try #require(lines.first { $0.hasPrefix("steady,u-steady,p,proj,1,") })
             let (_, json) = try await Self.get(ledger, "/report?from=2026-12-01T19:00:34Z&to=2026-12-01T19:00:54Z")
@@ -216,7 +217,7 @@ struct LedgerPeriodRouteTests {
             let energyLines = energy.split(separator: "\r\n").map(String.init)
             #expect(
                 energyLines.first
-                    == "vm,uuid,start,end,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,attributed_joules,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,model_versions"
+                    == "vm,uuid,start,end,energy_joules,energy_kwh,static_joules,dynamic_joules,unsplit_joules,reconstructed_joules,attributed_joules,attributed_seconds,carbon_grams,operational_carbon_grams,embodied_carbon_grams,total_carbon_grams,sci_grams_per_vm_hour,running_seconds,hours_running,cpu_seconds,mean_power_watts,model_versions"
             )
             #expect(energyLines.count == 3)
             #expect(energyLines[1].hasPrefix("steady,u-steady,2026-12-01T19:00:34.000Z,2026-12-01T19:01:00.000Z,"))
@@ -282,13 +283,20 @@ struct LedgerPeriodRouteTests {
             let attributed = try #require(steady["attributed_joules"] as? Double)
             // Spread and prorated as the isolated energy: 1.5 W beside 1.25 W.
             #expect(abs(attributed - joules * Self.attributedWatts / 1.25) < 1e-9, "\(attributed) J beside \(joules) J")
-            // "old" had no meter: null, and so are a project's and the report's sums with it.
+            #expect(abs((steady["attributed_seconds"] as? Double ?? 0) - 20) < 1e-9, "\(steady)")
+            // "old" had no meter: null, with 0 s; a project's and the report's sums are steady's
+            // 112.5 J over its 75 s, beside the hour + 75 s they ran (old's hour bucket is kept whole).
             let (_, both) = try await Self.get(ledger, "/report?from=2026-12-01T10:00:00Z&to=2026-12-01T20:00:00Z&by=project")
             let report = try Self.json(both)
-            #expect((report["rows"] as? [[String: Any]])?.first?["attributed_joules"] is NSNull)
-            #expect((report["total"] as? [String: Any])?["attributed_joules"] is NSNull)
+            for amount in [(report["rows"] as? [[String: Any]])?.first, report["total"] as? [String: Any]] {
+                let amount = try #require(amount)
+                #expect(abs((amount["attributed_joules"] as? Double ?? 0) - 75 * 1.5) < 1e-9, "\(amount)")
+                #expect(abs((amount["attributed_seconds"] as? Double ?? 0) - 75) < 1e-9, "\(amount)")
+                #expect(abs((amount["running_seconds"] as? Double ?? 0) - (3600 + 75)) < 1e-9, "\(amount)")
+            }
             let (_, byVM) = try await Self.get(ledger, "/report?from=2026-12-01T10:00:00Z&to=2026-12-01T20:00:00Z")
             #expect(try Self.row(try Self.json(byVM), "old")["attributed_joules"] is NSNull)
+            #expect(try Self.row(try Self.json(byVM), "old")["attributed_seconds"] as? Double == 0)
             #expect(abs((try Self.row(try Self.json(byVM), "steady")["attributed_joules"] as? Double ?? 0) - 75 * 1.5) < 1e-9)
             // /energy: the total and each point.
             let (_, energyBody) = try await Self.get(ledger, "/energy?vm=steady&from=2026-12-01T19:00:00Z&to=2026-12-01T19:02:00Z&step=1m")

@@ -271,6 +271,50 @@ struct FleetReplicationTests {
         }
     }
 
+    @Test("a central schema of version 1 (before the attributed seconds) is migrated: its rows cover their running seconds, then replication fills the rest")
+    func migratesVersionOne() async throws {
+        try await withReplicators { replicators in
+            let url = try await TestPostgres.freshDatabase()
+            // What an agent of version 1 left: its tables and views, one VM with attributed joules.
+            try await TestPostgres.withConnection(to: url) { connection in
+                let logger = TestPostgres.logger
+                try await connection.query(
+                    "CREATE TABLE cinergy_schema_version (version INTEGER PRIMARY KEY, applied_by TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                    logger: logger
+                )
+                for statement in FleetSchema.migrations[0] { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                try await connection.query("INSERT INTO cinergy_schema_version (version, applied_by) VALUES (1, 'an older agent')", logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO cinergy_bucket (host, resolution_seconds, start, vm_key, model_version, energy_joules, carbon_grams,
+                                                running_seconds, reconstructed_joules, attributed_joules)
+                    VALUES ('hv-old', 60, 0, 'u-x', 'd', 60, 0.1, 45, 0, 80), ('hv-old', 60, 60, 'u-x', 'd', 60, 0.1, 60, 0, NULL)
+                    """,
+                    logger: logger
+                )
+            }
+            let ledger = try TestLedger()
+            try ledger.flush(vmCount: 3, startMinute: Self.minute0, minutes: 2)
+            let replicator = replicators.make(ledger, url: url, password: try TestPostgres.password, host: "hv-new")
+            let status = await replicator.replicateOnce()
+            #expect(status.state == .ok && status.schemaVersion == 2, "\(status)")
+            #expect(try await Snapshot.central(url, host: "hv-new") == (try Snapshot.local(ledger)))
+            try await TestPostgres.withConnection(to: url) { connection in
+                let rows = try await connection.query(
+                    "SELECT start, attributed_seconds FROM cinergy_bucket WHERE host = 'hv-old' ORDER BY start", logger: TestPostgres.logger
+                )
+                var seconds: [Double?] = []
+                for try await (_, value) in rows.decode((Int64, Double?).self) { seconds.append(value) }
+                #expect(seconds == [45, nil])
+                let view = try await connection.query(
+                    "SELECT count(*) FROM information_schema.columns WHERE table_name = 'cinergy_vm_month' AND column_name = 'attributed_seconds'",
+                    logger: TestPostgres.logger
+                )
+                for try await count in view.decode(Int.self) { #expect(count == 1) }
+            }
+        }
+    }
+
     @Test("two hosts and a VM that moved: the monthly view merges it by UUID, the project view by project")
     func views() async throws {
         try await withReplicators { replicators in

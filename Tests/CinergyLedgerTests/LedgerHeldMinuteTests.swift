@@ -204,7 +204,9 @@ struct LedgerHeldMinuteTests {
                         reconstructedJoules: 0.25, embodiedGrams: 0.125, attributedJoules: nil
                     )
                 ),
-                HeldEntry.Bucket(minuteStart: 60, modelVersionID: 2, amount: BucketAmount(energyJoules: 1, attributedJoules: 0.75)),
+                HeldEntry.Bucket(
+                    minuteStart: 60, modelVersionID: 2, amount: BucketAmount(energyJoules: 1, attributedJoules: 0.75, attributedSeconds: 7.5)
+                ),
             ]
         )
         let bare = HeldEntry(
@@ -231,5 +233,24 @@ struct LedgerHeldMinuteTests {
         #expect(throws: HeldMinuteDecoder.Failure.self) { try short.entries() }
         var other = HeldMinuteDecoder([9] + encoder.bytes.dropFirst())
         #expect(throws: HeldMinuteDecoder.Failure.self) { try other.entries() }
+    }
+
+    @Test("a held row of format 1 (before the attributed seconds) is read, its attributed joules covering their running seconds")
+    func formatOne() throws {
+        let bucket = HeldEntry.Bucket(
+            minuteStart: 120, modelVersionID: 1, amount: BucketAmount(energyJoules: 3, runningSeconds: 20, attributedJoules: 4.5)
+        )
+        let entry = HeldEntry(
+            key: "u-1", vmID: 3, identity: VMIdentity(name: "a", uuid: "u-1", process: nil, vcpus: 0, source: .procfs),
+            firstSeenUnixSeconds: 1, lastSeenUnixSeconds: 2, checkpoint: nil, buckets: [bucket]
+        )
+        var encoder = HeldMinuteEncoder(capacity: 0)
+        encoder.append(count: 1)
+        encoder.append(entry)
+        // Format 1 is format 2 without the last eight bytes of each bucket: here the blob's last.
+        #expect(encoder.bytes.first == HeldMinuteCoding.version)
+        var decoder = HeldMinuteDecoder([1] + encoder.bytes.dropFirst().dropLast(8))
+        let decoded = try #require(try decoder.entries().first?.buckets.first?.amount)
+        #expect(decoded.attributedJoules == 4.5 && decoded.attributedSeconds == 20 && decoded.energyJoules == 3)
     }
 }

@@ -54,6 +54,44 @@ struct LedgerSchemaTests {
         #expect(try store.hostState() == LedgerHostState())
     }
 
+    @Test("a v5 ledger is migrated to v6: rows with attributed joules cover their running seconds, rows without have none")
+    func migratesV5() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/ledger.sqlite"
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try LedgerSchema.migrator.migrate(queue, upTo: "v5")
+            try queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO model_version (id, parameters, first_used, last_used) VALUES (1, 'A=1', 0, 7200);
+                        INSERT INTO vm (id, key, name, first_seen, last_seen, energy_joules, carbon_grams, running_seconds, attributed_joules)
+                        VALUES (1, 'u-a', 'a', 3600, 3720, 120, 0.5, 120, 150), (2, 'u-b', 'b', 3600, 3660, 60, 0.25, 60, NULL);
+                        INSERT INTO minute_bucket (start, vm_id, model_version_id, energy_joules, carbon_grams, running_seconds,
+                                                   reconstructed_joules, attributed_joules)
+                        VALUES (3600, 1, 1, 60, 0.25, 60, 0, 75), (3660, 1, 1, 60, 0.25, 60, 0, 75), (3600, 2, 1, 60, 0.25, 60, 0, NULL);
+                        INSERT INTO hour_bucket (start, vm_id, model_version_id, energy_joules, carbon_grams, running_seconds,
+                                                 reconstructed_joules, attributed_joules)
+                        VALUES (3600, 1, 1, 120, 0.5, 120, 0, 150), (3600, 2, 1, 60, 0.25, 60, 0, NULL);
+                        """
+                )
+            }
+        }
+        let store = try LedgerStore(path: FilePath(path))
+        let seconds = try store.queue.read { db in
+            try ["vm", "minute_bucket", "hour_bucket"].map { table in
+                try Double?.fetchAll(db, sql: "SELECT attributed_seconds FROM \(table)")
+            }
+        }
+        #expect(seconds[0].sorted { ($0 ?? -1) < ($1 ?? -1) } == [nil, 120])
+        #expect(seconds[1].sorted { ($0 ?? -1) < ($1 ?? -1) } == [nil, 60, 60])
+        #expect(seconds[2].sorted { ($0 ?? -1) < ($1 ?? -1) } == [nil, 120])
+        let accounts = try store.accounts()
+        #expect(accounts["u-a"]?.totals.attributedSeconds == 120)
+        #expect(accounts["u-b"]?.totals.attributedJoules == nil && accounts["u-b"]?.totals.attributedSeconds == 0)
+    }
+
     @Test("a flush writes the new columns: split, CPU time, reconstructed part, model version, checkpoint and host state")
     func writesV2() throws {
         let directory = try TemporaryDirectory()

@@ -4,7 +4,8 @@ import CinergyLedger
 /// The fields `/energy`, `/report` and `cinergy report` share, in JSON and CSV.
 enum LedgerFields {
     /// An amount's fields: energy (J, kWh; static, dynamic, unsplit, reconstructed, J), the host
-    /// meter's attributed energy beside it (J; null when not accounted), carbon (g:
+    /// meter's attributed energy beside it (J, the parts the meter measured; null when none) and the
+    /// seconds of readings it covers (s), carbon (g:
     /// `carbon_grams` and its synonym `operational_carbon_grams`, embodied, total), the SCI per
     /// VM-hour (g), time counted (s and h), CPU time (s) and mean power (W).
     static func amount(_ amount: PeriodAmount, into json: inout JSONWriter) {
@@ -15,6 +16,7 @@ enum LedgerFields {
         json.field("unsplit_joules", amount.unsplitJoules)
         json.field("reconstructed_joules", amount.reconstructedJoules)
         json.field("attributed_joules", amount.attributedJoules)
+        json.field("attributed_seconds", amount.attributedSeconds)
         json.field("carbon_grams", amount.carbonGrams)
         json.field("operational_carbon_grams", amount.carbonGrams)
         json.field("embodied_carbon_grams", amount.embodiedGrams)
@@ -29,14 +31,14 @@ enum LedgerFields {
     /// The CSV columns of ``amount(_:into:)``, in order.
     static let amountColumns = [
         "energy_joules", "energy_kwh", "static_joules", "dynamic_joules", "unsplit_joules", "reconstructed_joules", "attributed_joules",
-        "carbon_grams", "operational_carbon_grams", "embodied_carbon_grams", "total_carbon_grams", "sci_grams_per_vm_hour", "running_seconds",
+        "attributed_seconds", "carbon_grams", "operational_carbon_grams", "embodied_carbon_grams", "total_carbon_grams", "sci_grams_per_vm_hour", "running_seconds",
         "hours_running", "cpu_seconds", "mean_power_watts",
     ]
 
     static func amountCSV(_ amount: PeriodAmount) -> [String] {
         [
             amount.energyJoules, amount.energyJoules / 3.6e6, amount.staticJoules, amount.dynamicJoules, amount.unsplitJoules,
-            amount.reconstructedJoules, amount.attributedJoules, amount.carbonGrams, amount.carbonGrams, amount.embodiedGrams, amount.totalCarbonGrams,
+            amount.reconstructedJoules, amount.attributedJoules, amount.attributedSeconds, amount.carbonGrams, amount.carbonGrams, amount.embodiedGrams, amount.totalCarbonGrams,
             amount.sciGramsPerVMHour, amount.runningSeconds, amount.runningSeconds / 3600, amount.cpuSeconds,
             amount.meanPowerWatts,
         ].map(CSVText.number)

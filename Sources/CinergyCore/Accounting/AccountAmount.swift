@@ -16,6 +16,10 @@ public struct AccountAmount: Sendable, Equatable {
     /// measured idle power plus its CPU-time share of the power above idle, issue 18), joules; nil
     /// when no host meter measured it.
     public var attributedJoules: Double?
+    /// Seconds of the host meter's readings that ``attributedJoules`` covers: beside
+    /// ``runningSeconds``, how much of the VM's time has a measured share (an agent's absence, a
+    /// meter that failed, have none); 0 when ``attributedJoules`` is nil.
+    public var attributedSeconds = 0.0
     /// Seconds the VM's domain was active (running or paused) in the registry: the time its static
     /// power and embodied share were counted over.
     public var runningSeconds = 0.0
@@ -27,10 +31,11 @@ public struct AccountAmount: Sendable, Equatable {
     public init(
         energyJoules: Double = 0, staticJoules: Double = 0, dynamicJoules: Double = 0, carbonGrams: Double = 0,
         runningSeconds: Double = 0, cpuSeconds: Double = 0, reconstructedJoules: Double = 0, embodiedGrams: Double? = nil,
-        attributedJoules: Double? = nil
+        attributedJoules: Double? = nil, attributedSeconds: Double = 0
     ) {
         self.embodiedGrams = embodiedGrams
         self.attributedJoules = attributedJoules
+        self.attributedSeconds = attributedSeconds
         self.energyJoules = energyJoules
         self.staticJoules = staticJoules
         self.dynamicJoules = dynamicJoules
@@ -50,6 +55,7 @@ public struct AccountAmount: Sendable, Equatable {
         left.reconstructedJoules += right.reconstructedJoules
         left.embodiedGrams = Self.sum(left.embodiedGrams, right.embodiedGrams)
         left.attributedJoules = Self.sum(left.attributedJoules, right.attributedJoules)
+        left.attributedSeconds += right.attributedSeconds
     }
 
     /// Adds two amounts of which either may be unaccounted (nil): nil only when both are.
@@ -64,7 +70,7 @@ public struct AccountAmount: Sendable, Equatable {
             energyJoules: energyJoules * share, staticJoules: staticJoules * share, dynamicJoules: dynamicJoules * share,
             carbonGrams: carbonGrams * share, runningSeconds: runningSeconds * share, cpuSeconds: cpuSeconds * share,
             reconstructedJoules: reconstructedJoules * share, embodiedGrams: embodiedGrams.map { $0 * share },
-            attributedJoules: attributedJoules.map { $0 * share }
+            attributedJoules: attributedJoules.map { $0 * share }, attributedSeconds: attributedSeconds * share
         )
     }
 }

@@ -284,7 +284,7 @@ public final class Accounts: Sendable {
             let version = state.current
             for (key, value) in joules {
                 guard state.accounts[key] != nil else { continue }
-                let amount = AccountAmount(attributedJoules: value)
+                let amount = AccountAmount(attributedJoules: value, attributedSeconds: max(0, to - from))
                 state.accounts[key]?.totals += amount
                 guard state.keepsPending else { continue }
                 Self.spread(amount, from: from, to: to, version: version, into: &state.accounts[key, default: Account()].pending)

@@ -22,9 +22,14 @@ public struct PeriodAmount: Sendable, Equatable {
     public var embodiedGrams: Double? = 0
     /// The VM's share of the host meter's measured energy (its static share of the measured idle
     /// power plus its CPU-time share of the power above idle, issue 18), joules, beside the
-    /// isolated ``energyJoules``; nil when any bucket summed was written without it (no host meter
-    /// then, or a ledger before v3), as ``embodiedGrams``.
-    public var attributedJoules: Double? = 0
+    /// isolated ``energyJoules``: the sum of the parts the meter measured, over
+    /// ``attributedSeconds``; nil when no part summed had one (no host meter, or a ledger before v3).
+    /// A meter measures only while an agent runs: an agent's absence (whose energy is
+    /// reconstructed) or a failed meter leaves a part without it, which ``attributedSeconds`` short
+    /// of ``runningSeconds`` shows. Minutes and hours sum it by the same rule.
+    public var attributedJoules: Double?
+    /// The seconds of the host meter's readings ``attributedJoules`` covers (0: none).
+    public var attributedSeconds = 0.0
     /// Seconds the VM was active (running, or paused and drawing its static share): the time its
     /// static power was counted over.
     public var runningSeconds = 0.0
@@ -35,7 +40,8 @@ public struct PeriodAmount: Sendable, Equatable {
 
     public init(
         energyJoules: Double, staticJoules: Double, dynamicJoules: Double, unsplitJoules: Double, reconstructedJoules: Double,
-        carbonGrams: Double, embodiedGrams: Double?, attributedJoules: Double?, runningSeconds: Double, cpuSeconds: Double
+        carbonGrams: Double, embodiedGrams: Double?, attributedJoules: Double?, attributedSeconds: Double, runningSeconds: Double,
+        cpuSeconds: Double
     ) {
         self.energyJoules = energyJoules
         self.staticJoules = staticJoules
@@ -45,6 +51,7 @@ public struct PeriodAmount: Sendable, Equatable {
         self.carbonGrams = carbonGrams
         self.embodiedGrams = embodiedGrams
         self.attributedJoules = attributedJoules
+        self.attributedSeconds = attributedJoules == nil ? 0 : attributedSeconds
         self.runningSeconds = runningSeconds
         self.cpuSeconds = cpuSeconds
     }
@@ -54,7 +61,8 @@ public struct PeriodAmount: Sendable, Equatable {
         self.init(
             energyJoules: amount.energyJoules, staticJoules: amount.staticJoules, dynamicJoules: amount.dynamicJoules, unsplitJoules: 0,
             reconstructedJoules: amount.reconstructedJoules, carbonGrams: amount.carbonGrams, embodiedGrams: amount.embodiedGrams,
-            attributedJoules: amount.attributedJoules, runningSeconds: amount.runningSeconds, cpuSeconds: amount.cpuSeconds
+            attributedJoules: amount.attributedJoules, attributedSeconds: amount.attributedSeconds, runningSeconds: amount.runningSeconds,
+            cpuSeconds: amount.cpuSeconds
         )
     }
 
@@ -92,7 +100,9 @@ public struct PeriodAmount: Sendable, Equatable {
         left.carbonGrams += right.carbonGrams
         // Unknown stays unknown: a sum with an unaccounted part is not the whole.
         left.embodiedGrams = left.embodiedGrams.flatMap { known in right.embodiedGrams.map { known + $0 } }
-        left.attributedJoules = left.attributedJoules.flatMap { known in right.attributedJoules.map { known + $0 } }
+        // The meter's share: the parts it measured, with the seconds they cover.
+        left.attributedJoules = AccountAmount.sum(left.attributedJoules, right.attributedJoules)
+        left.attributedSeconds += right.attributedSeconds
         left.runningSeconds += right.runningSeconds
         left.cpuSeconds += right.cpuSeconds
     }
@@ -103,7 +113,8 @@ public struct PeriodAmount: Sendable, Equatable {
             energyJoules: energyJoules * share, staticJoules: staticJoules * share, dynamicJoules: dynamicJoules * share,
             unsplitJoules: unsplitJoules * share, reconstructedJoules: reconstructedJoules * share,
             carbonGrams: carbonGrams * share, embodiedGrams: embodiedGrams.map { $0 * share },
-            attributedJoules: attributedJoules.map { $0 * share }, runningSeconds: runningSeconds * share, cpuSeconds: cpuSeconds * share
+            attributedJoules: attributedJoules.map { $0 * share }, attributedSeconds: attributedSeconds * share,
+            runningSeconds: runningSeconds * share, cpuSeconds: cpuSeconds * share
         )
     }
 }

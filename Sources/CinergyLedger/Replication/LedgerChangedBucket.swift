@@ -24,14 +24,18 @@ public struct LedgerChangedBucket: Sendable, Equatable {
     /// energy (J), ledger v3; nil where they were not accounted.
     public var embodiedGrams: Double?
     public var attributedJoules: Double?
+    /// The seconds of the host meter's readings ``attributedJoules`` covers (ledger v6); nil with it.
+    public var attributedSeconds: Double?
 
     public init(
         sequence: Int64, resolution: BucketResolution, start: Int64, vmID: Int64, vmKey: String, modelVersionID: Int64,
         energyJoules: Double, carbonGrams: Double, runningSeconds: Double, reconstructedJoules: Double, staticJoules: Double?,
-        dynamicJoules: Double?, cpuSeconds: Double?, embodiedGrams: Double? = nil, attributedJoules: Double? = nil
+        dynamicJoules: Double?, cpuSeconds: Double?, embodiedGrams: Double? = nil, attributedJoules: Double? = nil,
+        attributedSeconds: Double? = nil
     ) {
         self.embodiedGrams = embodiedGrams
         self.attributedJoules = attributedJoules
+        self.attributedSeconds = attributedSeconds
         self.sequence = sequence
         self.resolution = resolution
         self.start = start

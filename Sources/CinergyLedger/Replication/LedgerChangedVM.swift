@@ -16,7 +16,7 @@ public struct LedgerChangedVM: Sendable, Equatable {
     public var lastSeenUnixSeconds: Double
     /// The VM's totals: energy (J, with its static, dynamic and reconstructed parts), carbon (g),
     /// CPU time (s) and running time (s); with ledger v3's embodied grams and attributed joules
-    /// (nil where they were not accounted).
+    /// (nil where they were not accounted) and v6's attributed seconds.
     public var totals: BucketAmount
 
     public init(

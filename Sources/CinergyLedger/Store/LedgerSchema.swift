@@ -17,6 +17,8 @@ import GRDB
 /// - `change_seq` (v4) on `vm`, `model_version` and both bucket tables: the sequence number of the
 ///   write that last changed the row, and `replication_state`: the counter those numbers come
 ///   from and the replication's watermark (LedgerSchema+Replication.swift).
+/// - `attributed_seconds` (v6) on `vm` and both bucket tables: the seconds of the host meter's
+///   readings the row's attributed joules cover (NULL: none).
 /// - `held_minute` (v5): the amounts of the minute still running, each VM's checkpoint with them,
 ///   in one row that each flush replaces; written out to the VM rows and buckets once the minute
 ///   is over, and added by every read (LedgerSchema+Held.swift).
@@ -84,6 +86,22 @@ enum LedgerSchema {
         }
         migrator.registerMigration("v5") { db in
             try migrateToV5(db)
+        }
+        // v6: the seconds of the host meter's readings each row's attributed joules cover (issue
+        // 18): minutes and hours sum the parts the meter measured, and say how much of the running
+        // time that is. Rows written before v6 did not record it: those with attributed joules
+        // are taken to cover their running seconds.
+        migrator.registerMigration("v6") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE vm ADD COLUMN attributed_seconds REAL;
+                    ALTER TABLE minute_bucket ADD COLUMN attributed_seconds REAL;
+                    ALTER TABLE hour_bucket ADD COLUMN attributed_seconds REAL;
+                    UPDATE vm SET attributed_seconds = running_seconds WHERE attributed_joules IS NOT NULL;
+                    UPDATE minute_bucket SET attributed_seconds = running_seconds WHERE attributed_joules IS NOT NULL;
+                    UPDATE hour_bucket SET attributed_seconds = running_seconds WHERE attributed_joules IS NOT NULL;
+                    """
+            )
         }
         return migrator
     }

@@ -31,7 +31,7 @@ extension LedgerStore {
             sql: """
                 SELECT change_seq, id, key, name, uuid, nova_name, nova_project_id, nova_project_name, nova_user_id, nova_user_name,
                        nova_flavor, first_seen, last_seen, energy_joules, carbon_grams, static_joules, dynamic_joules, cpu_seconds,
-                       running_seconds, reconstructed_joules, embodied_grams, attributed_joules
+                       running_seconds, reconstructed_joules, embodied_grams, attributed_joules, attributed_seconds
                 FROM vm INDEXED BY vm_change
                 WHERE change_seq <= ? AND (change_seq, id) > (?, ?)
                 ORDER BY change_seq, id LIMIT ?
@@ -52,7 +52,8 @@ extension LedgerStore {
                 lastSeenUnixSeconds: row[12],
                 totals: BucketAmount(
                     energyJoules: row[13], staticJoules: row[15], dynamicJoules: row[16], carbonGrams: row[14], runningSeconds: row[18],
-                    cpuSeconds: row[17], reconstructedJoules: row[19], embodiedGrams: row[20], attributedJoules: row[21]
+                    cpuSeconds: row[17], reconstructedJoules: row[19], embodiedGrams: row[20], attributedJoules: row[21],
+                    attributedSeconds: row[22] ?? 0
                 )
             )
         }
@@ -96,7 +97,8 @@ extension LedgerStore {
             db,
             sql: """
                 SELECT b.change_seq, b.start, b.vm_id, vm.key, b.model_version_id, b.energy_joules, b.carbon_grams, b.running_seconds,
-                       b.reconstructed_joules, b.static_joules, b.dynamic_joules, b.cpu_seconds, b.embodied_grams, b.attributed_joules
+                       b.reconstructed_joules, b.static_joules, b.dynamic_joules, b.cpu_seconds, b.embodied_grams, b.attributed_joules,
+                       b.attributed_seconds
                 FROM \(table) AS b INDEXED BY \(table)_change JOIN vm ON vm.id = b.vm_id
                 WHERE b.change_seq <= ? AND (b.change_seq, b.start, b.vm_id, b.model_version_id) > (?, ?, ?, ?)
                 ORDER BY b.change_seq, b.start, b.vm_id, b.model_version_id LIMIT ?
@@ -107,7 +109,8 @@ extension LedgerStore {
             LedgerChangedBucket(
                 sequence: row[0], resolution: resolution, start: row[1], vmID: row[2], vmKey: row[3], modelVersionID: row[4],
                 energyJoules: row[5], carbonGrams: row[6], runningSeconds: row[7], reconstructedJoules: row[8], staticJoules: row[9],
-                dynamicJoules: row[10], cpuSeconds: row[11], embodiedGrams: row[12], attributedJoules: row[13]
+                dynamicJoules: row[10], cpuSeconds: row[11], embodiedGrams: row[12], attributedJoules: row[13],
+                attributedSeconds: row[14]
             )
         }
     }

@@ -124,7 +124,7 @@ public final class LedgerStore: Sendable {
                     sql: """
                         SELECT key, energy_joules, carbon_grams, static_joules, dynamic_joules, cpu_seconds, running_seconds,
                                reconstructed_joules, checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix,
-                               embodied_grams, attributed_joules
+                               embodied_grams, attributed_joules, attributed_seconds
                         FROM vm
                         """
                 )
@@ -140,7 +140,7 @@ public final class LedgerStore: Sendable {
                         totals: BucketAmount(
                             energyJoules: row[1], staticJoules: row[3], dynamicJoules: row[4], carbonGrams: row[2],
                             runningSeconds: row[6], cpuSeconds: row[5], reconstructedJoules: row[7], embodiedGrams: row[12],
-                            attributedJoules: row[13]
+                            attributedJoules: row[13], attributedSeconds: row[14] ?? 0
                         ),
                         checkpoint: checkpoint
                     )
@@ -385,8 +385,8 @@ public final class LedgerStore: Sendable {
                                 nova_user_name, nova_flavor, first_seen, last_seen, energy_joules, carbon_grams,
                                 static_joules, dynamic_joules, cpu_seconds, running_seconds, reconstructed_joules,
                                 checkpoint_pid, checkpoint_start_ticks, checkpoint_cpu_ticks, checkpoint_unix, embodied_grams,
-                                attributed_joules, change_seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
+                                attributed_joules, attributed_seconds, change_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(key) DO UPDATE SET
                     name = excluded.name, uuid = excluded.uuid,
                     nova_name = coalesce(excluded.nova_name, nova_name),
@@ -412,6 +412,8 @@ public final class LedgerStore: Sendable {
                                           ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END,
                     attributed_joules = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_joules
                                              ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END,
+                    attributed_seconds = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_seconds
+                                              ELSE coalesce(attributed_seconds, 0) + excluded.attributed_seconds END,
                     change_seq = excluded.change_seq
                 RETURNING id
                 """)
@@ -433,8 +435,9 @@ public final class LedgerStore: Sendable {
                     checkpoint_unix = coalesce(?13, checkpoint_unix),
                     embodied_grams = CASE WHEN ?14 IS NULL THEN embodied_grams ELSE coalesce(embodied_grams, 0) + ?14 END,
                     attributed_joules = CASE WHEN ?15 IS NULL THEN attributed_joules ELSE coalesce(attributed_joules, 0) + ?15 END,
+                    attributed_seconds = CASE WHEN ?15 IS NULL THEN attributed_seconds ELSE coalesce(attributed_seconds, 0) + ?16 END,
                     change_seq = \(LedgerSchema.currentChangeSequence)
-                WHERE id = ?16
+                WHERE id = ?17
                 """)
             minute = try db.cachedStatement(sql: Self.bucketSQL("minute_bucket"))
             hour = try db.cachedStatement(sql: Self.bucketSQL("hour_bucket"))
@@ -443,8 +446,9 @@ public final class LedgerStore: Sendable {
         static func bucketSQL(_ table: String) -> String {
             """
                 INSERT INTO \(table) (start, vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, carbon_grams,
-                                      running_seconds, cpu_seconds, reconstructed_joules, embodied_grams, attributed_joules, change_seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
+                                      running_seconds, cpu_seconds, reconstructed_joules, embodied_grams, attributed_joules,
+                                      attributed_seconds, change_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, min(?, ?), ?, ?, ?, ?, ?, \(LedgerSchema.currentChangeSequence))
                 ON CONFLICT(start, vm_id, model_version_id) DO UPDATE SET
                     energy_joules = energy_joules + excluded.energy_joules,
                     static_joules = static_joules + excluded.static_joules,
@@ -457,6 +461,8 @@ public final class LedgerStore: Sendable {
                                           ELSE coalesce(embodied_grams, 0) + excluded.embodied_grams END,
                     attributed_joules = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_joules
                                              ELSE coalesce(attributed_joules, 0) + excluded.attributed_joules END,
+                    attributed_seconds = CASE WHEN excluded.attributed_joules IS NULL THEN attributed_seconds
+                                              ELSE coalesce(attributed_seconds, 0) + excluded.attributed_seconds END,
                     change_seq = excluded.change_seq
                 """
         }
@@ -529,6 +535,7 @@ public final class LedgerStore: Sendable {
         vm.bind(checkpoint?.unixSeconds)
         vm.bind(total.embodiedGrams)
         vm.bind(total.attributedJoules)
+        vm.bind(total.attributedJoules == nil ? nil : total.attributedSeconds)
     }
 
     private static func upsertBucket(
@@ -548,6 +555,7 @@ public final class LedgerStore: Sendable {
         bucket.bind(amount.reconstructedJoules)
         bucket.bind(amount.embodiedGrams)
         bucket.bind(amount.attributedJoules)
+        bucket.bind(amount.attributedJoules == nil ? nil : amount.attributedSeconds)
         bucket.bind(capSeconds)
         _ = try bucket.run(db)
     }

@@ -133,7 +133,7 @@ final class TestLedger: Sendable {
                 buckets[LedgerBucketKey(minuteStart: start, modelParameters: parameters)] = BucketAmount(
                     energyJoules: joules, staticJoules: joules / 2, dynamicJoules: joules / 2, carbonGrams: joules / 36_000,
                     runningSeconds: 30, cpuSeconds: 3, reconstructedJoules: 0,
-                    embodiedGrams: index % 2 == 0 ? joules / 1000 : nil, attributedJoules: index % 3 == 0 ? joules * 0.8 : nil
+                    embodiedGrams: index % 2 == 0 ? joules / 1000 : nil, attributedJoules: index % 3 == 0 ? joules * 0.8 : nil, attributedSeconds: index % 3 == 0 ? 30 - Double(minute % 2) : 0
                 )
             }
             let identity = Self.identity(index)
@@ -174,6 +174,7 @@ struct Snapshot: Equatable, CustomStringConvertible {
                 snapshot.vms[vm.key] = [vm.name, vm.uuid ?? "null", vm.nova?.projectID ?? "null"] + [
                     vm.totals.energyJoules, vm.totals.staticJoules, vm.totals.dynamicJoules, vm.totals.carbonGrams, vm.totals.cpuSeconds,
                     vm.totals.runningSeconds, vm.totals.reconstructedJoules, vm.totals.embodiedGrams, vm.totals.attributedJoules,
+                    vm.totals.attributedJoules.map { _ in vm.totals.attributedSeconds },
                 ].map { figure($0) }
             }
             lastVM = last
@@ -191,7 +192,7 @@ struct Snapshot: Equatable, CustomStringConvertible {
                     let key = "\(resolution.rawValue) \(bucket.start) \(bucket.vmKey) \(digests[bucket.modelVersionID] ?? "?")"
                     snapshot.buckets[key] = [
                         bucket.energyJoules, bucket.staticJoules, bucket.dynamicJoules, bucket.carbonGrams, bucket.runningSeconds, bucket.cpuSeconds,
-                        bucket.reconstructedJoules, bucket.embodiedGrams, bucket.attributedJoules,
+                        bucket.reconstructedJoules, bucket.embodiedGrams, bucket.attributedJoules, bucket.attributedSeconds,
                     ].map { figure($0) }
                 }
                 lastBucket = last
@@ -208,13 +209,15 @@ struct Snapshot: Equatable, CustomStringConvertible {
             let vms = try await connection.query(
                 """
                 SELECT vm_key, name, uuid, nova_project_id, energy_joules, static_joules, dynamic_joules, carbon_grams, cpu_seconds,
-                       running_seconds, reconstructed_joules, embodied_grams, attributed_joules FROM cinergy_vm WHERE host = \(host)
+                       running_seconds, reconstructed_joules, embodied_grams, attributed_joules, attributed_seconds
+                FROM cinergy_vm WHERE host = \(host)
                 """, logger: logger
             )
-            for try await (key, name, uuid, project, e, s, d, c, cpu, run, rec, emb, att) in vms.decode(
-                (String, String, String?, String?, Double, Double, Double, Double, Double, Double, Double, Double?, Double?).self
+            for try await (key, name, uuid, project, e, s, d, c, cpu, run, rec, emb, att, attSeconds) in vms.decode(
+                (String, String, String?, String?, Double, Double, Double, Double, Double, Double, Double, Double?, Double?, Double?).self
             ) {
-                snapshot.vms[key] = [name, uuid ?? "null", project ?? "null"] + [e, s, d, c, cpu, run, rec, emb, att].map { figure($0) }
+                snapshot.vms[key] =
+                    [name, uuid ?? "null", project ?? "null"] + [e, s, d, c, cpu, run, rec, emb, att, attSeconds].map { figure($0) }
             }
             let versions = try await connection.query(
                 "SELECT digest, parameters, first_used, last_used FROM cinergy_model_version WHERE host = \(host)", logger: logger
@@ -225,14 +228,15 @@ struct Snapshot: Equatable, CustomStringConvertible {
             let buckets = try await connection.query(
                 """
                 SELECT resolution_seconds, start, vm_key, model_version, energy_joules, static_joules, dynamic_joules, carbon_grams,
-                       running_seconds, cpu_seconds, reconstructed_joules, embodied_grams, attributed_joules
+                       running_seconds, cpu_seconds, reconstructed_joules, embodied_grams, attributed_joules, attributed_seconds
                 FROM cinergy_bucket WHERE host = \(host)
                 """, logger: logger
             )
-            for try await (resolution, start, key, version, e, s, d, c, run, cpu, rec, emb, att) in buckets.decode(
-                (Int, Int64, String, String, Double, Double?, Double?, Double, Double, Double?, Double, Double?, Double?).self
+            for try await (resolution, start, key, version, e, s, d, c, run, cpu, rec, emb, att, attSeconds) in buckets.decode(
+                (Int, Int64, String, String, Double, Double?, Double?, Double, Double, Double?, Double, Double?, Double?, Double?).self
             ) {
-                snapshot.buckets["\(resolution) \(start) \(key) \(version)"] = [e, s, d, c, run, cpu, rec, emb, att].map { figure($0) }
+                snapshot.buckets["\(resolution) \(start) \(key) \(version)"] =
+                    [e, s, d, c, run, cpu, rec, emb, att, attSeconds].map { figure($0) }
             }
             return snapshot
         }

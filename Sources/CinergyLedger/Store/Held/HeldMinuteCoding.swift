@@ -5,11 +5,14 @@ import CinergyCore
 ///
 /// Little-endian, no padding: a version byte, the entry count, then per entry its ledger key, its
 /// `vm` row id, its identity (name, UUID, Nova names), first and last seen, its checkpoint, and its
-/// buckets (minute start, model version id, the amount's nine figures, the optional ones flagged).
+/// buckets (minute start, model version id, the amount's ten figures, the optional ones flagged).
 /// A fixed layout read and written by these two types only; an unknown version is not read
 /// (``HeldMinuteDecoder/Failure``), which leaves the held amounts in the file for a build that knows it.
+/// Version 2 added the attributed seconds after the attributed joules (ledger v6); version 1,
+/// written by the build before, is read with its attributed joules covering the bucket's running
+/// seconds, as v6's migration takes the rows.
 enum HeldMinuteCoding {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 }
 
 /// One held entry as stored: the VM (ledger key, `vm` row id, identity), when it was seen, its
@@ -127,6 +130,7 @@ struct HeldMinuteEncoder {
         append(amount.reconstructedJoules)
         append(optional: amount.embodiedGrams)
         append(optional: amount.attributedJoules)
+        append(amount.attributedSeconds)
     }
 
     private mutating func append(_ value: UInt32) {
@@ -179,7 +183,9 @@ struct HeldMinuteDecoder {
     mutating func entries() throws(Failure) -> [HeldEntry] {
         guard !bytes.isEmpty else { return [] }
         let version = try byte()
-        guard version == HeldMinuteCoding.version else { throw Failure(description: "held minute of format \(version), not \(HeldMinuteCoding.version)") }
+        guard version == HeldMinuteCoding.version || version == 1 else {
+            throw Failure(description: "held minute of format \(version), not \(HeldMinuteCoding.version)")
+        }
         let count = Int(try uint32())
         var entries: [HeldEntry] = []
         entries.reserveCapacity(count)
@@ -214,11 +220,16 @@ struct HeldMinuteDecoder {
             for _ in 0..<bucketCount {
                 let minute = try int64()
                 let versionID = try int64()
-                let amount = BucketAmount(
+                var amount = BucketAmount(
                     energyJoules: try double(), staticJoules: try double(), dynamicJoules: try double(), carbonGrams: try double(),
                     runningSeconds: try double(), cpuSeconds: try double(), reconstructedJoules: try double(),
                     embodiedGrams: try optionalDouble(), attributedJoules: try optionalDouble()
                 )
+                if version >= 2 {
+                    amount.attributedSeconds = try double()
+                } else if amount.attributedJoules != nil {
+                    amount.attributedSeconds = amount.runningSeconds
+                }
                 buckets.append(HeldEntry.Bucket(minuteStart: minute, modelVersionID: versionID, amount: amount))
             }
             let identity = VMIdentity(name: name, uuid: uuid, process: nil, vcpus: 0, source: .procfs, nova: nova)

@@ -1,3 +1,4 @@
+import CinergyCore
 import GRDB
 import GRDBSQLite
 
@@ -22,7 +23,7 @@ extension BucketSumRow {
         let statement = try db.cachedStatement(
             sql: """
                 SELECT vm_id, model_version_id, energy_joules, static_joules, dynamic_joules, reconstructed_joules, carbon_grams,
-                       embodied_grams, running_seconds, cpu_seconds, attributed_joules
+                       embodied_grams, running_seconds, cpu_seconds, attributed_joules, attributed_seconds
                 FROM \(table) WHERE start >= ? AND start < ?
                 """
         )
@@ -40,7 +41,8 @@ extension BucketSumRow {
                 energyJoules: energy, staticJoules: split ? sqlite3_column_double(row, 3) : 0,
                 dynamicJoules: sqlite3_column_double(row, 4), unsplitJoules: split ? 0 : energy,
                 reconstructedJoules: sqlite3_column_double(row, 5), carbonGrams: sqlite3_column_double(row, 6), embodiedGrams: embodied,
-                attributedJoules: attributed, runningSeconds: sqlite3_column_double(row, 8), cpuSeconds: sqlite3_column_double(row, 9)
+                attributedJoules: attributed, attributedSeconds: sqlite3_column_double(row, 11), runningSeconds: sqlite3_column_double(row, 8),
+                cpuSeconds: sqlite3_column_double(row, 9)
             )
         }
         return sums.map { BucketSumRow(vmID: $0.key.vm, modelVersionID: $0.key.version, amount: $0.value) }
@@ -48,11 +50,12 @@ extension BucketSumRow {
 }
 
 extension PeriodAmount {
-    /// Adds one bucket row; a row without embodied grams (attributed joules) makes the sum's
-    /// unknown (nil), as ``BucketSumRow/sums(weight:)`` counts it.
+    /// Adds one bucket row as ``BucketSumRow/sums(weight:)`` adds it: a row without embodied grams
+    /// makes the sum's unknown (nil); attributed joules are the sum of the rows that have them.
     fileprivate mutating func add(
         energyJoules: Double, staticJoules: Double, dynamicJoules: Double, unsplitJoules: Double, reconstructedJoules: Double,
-        carbonGrams: Double, embodiedGrams: Double?, attributedJoules: Double?, runningSeconds: Double, cpuSeconds: Double
+        carbonGrams: Double, embodiedGrams: Double?, attributedJoules: Double?, attributedSeconds: Double, runningSeconds: Double,
+        cpuSeconds: Double
     ) {
         self.energyJoules += energyJoules
         self.staticJoules += staticJoules
@@ -61,7 +64,8 @@ extension PeriodAmount {
         self.reconstructedJoules += reconstructedJoules
         self.carbonGrams += carbonGrams
         self.embodiedGrams = embodiedGrams.flatMap { grams in self.embodiedGrams.map { $0 + grams } }
-        self.attributedJoules = attributedJoules.flatMap { joules in self.attributedJoules.map { $0 + joules } }
+        self.attributedJoules = BucketAmount.sum(self.attributedJoules, attributedJoules)
+        if attributedJoules != nil { self.attributedSeconds += attributedSeconds }
         self.runningSeconds += runningSeconds
         self.cpuSeconds += cpuSeconds
     }

@@ -13,8 +13,8 @@ struct BucketSumRow: FetchableRecord {
     /// The weighted sums, named as `init(row:)` reads them. `weight` is an SQL expression of the
     /// row (1 for whole buckets). A row without the static/dynamic split (ledger v1) counts its
     /// energy as unsplit and no CPU time. Embodied grams are unknown (nil) when any row summed
-    /// has none (`embodied_unaccounted`: embodied emissions not accounted then); so are the
-    /// attributed joules (`attributed_unaccounted`: no host meter then).
+    /// has none (`embodied_unaccounted`: embodied emissions not accounted then). The attributed
+    /// joules are the sum of the rows that have them, with the seconds they cover; nil when none has.
     static func sums(weight: String) -> String {
         """
         sum(energy_joules * \(weight)) AS energy_joules,
@@ -26,7 +26,7 @@ struct BucketSumRow: FetchableRecord {
         sum(embodied_grams * \(weight)) AS embodied_grams,
         count(*) - count(embodied_grams) AS embodied_unaccounted,
         sum(attributed_joules * \(weight)) AS attributed_joules,
-        count(*) - count(attributed_joules) AS attributed_unaccounted,
+        sum(coalesce(attributed_seconds, 0) * \(weight)) AS attributed_seconds,
         sum(running_seconds * \(weight)) AS running_seconds,
         sum(coalesce(cpu_seconds, 0) * \(weight)) AS cpu_seconds
         """
@@ -38,13 +38,12 @@ struct BucketSumRow: FetchableRecord {
         start = row.hasColumn("start") ? row["start"] : nil
         let unaccounted: Int64 = row["embodied_unaccounted"] ?? 0
         let embodied: Double? = unaccounted > 0 ? nil : (row["embodied_grams"] ?? 0)
-        let unattributed: Int64 = row["attributed_unaccounted"] ?? 0
-        let attributed: Double? = unattributed > 0 ? nil : (row["attributed_joules"] ?? 0)
         amount = PeriodAmount(
             energyJoules: row["energy_joules"] ?? 0, staticJoules: row["static_joules"] ?? 0,
             dynamicJoules: row["dynamic_joules"] ?? 0, unsplitJoules: row["unsplit_joules"] ?? 0,
             reconstructedJoules: row["reconstructed_joules"] ?? 0, carbonGrams: row["carbon_grams"] ?? 0, embodiedGrams: embodied,
-            attributedJoules: attributed, runningSeconds: row["running_seconds"] ?? 0, cpuSeconds: row["cpu_seconds"] ?? 0
+            attributedJoules: row["attributed_joules"], attributedSeconds: row["attributed_seconds"] ?? 0,
+            runningSeconds: row["running_seconds"] ?? 0, cpuSeconds: row["cpu_seconds"] ?? 0
         )
     }
 }
