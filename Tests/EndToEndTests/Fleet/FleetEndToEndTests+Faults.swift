@@ -157,7 +157,7 @@ extension FleetEndToEndTests {
             return fleet["state"] as? String == "ok" && (fleet["rows_sent"] as? Int ?? 0) > 0
         }
         print("fleet: replicating \(Date().timeIntervalSince(restarted)) s after the database came up")
-        #expect(await FleetFixture.fleet(agent)["schema_version"] as? Int == 1, "the agent created the central schema")
+        #expect(await FleetFixture.fleet(agent)["schema_version"] as? Int == 2, "the agent created the central schema (version 2)")
         #expect(agent.log.contains("fleet: replicating again"), "the recovery is logged")
         try await expectMetricsUp(agent)
         try await host.waitForLocalMinutesCentral(agent, in: cluster)
