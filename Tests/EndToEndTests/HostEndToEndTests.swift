@@ -105,10 +105,10 @@ struct HostEndToEndTests {
         #expect(log.components(separatedBy: "matches the host's meter again").count - 1 == 1)
     }
 
-    /// Two stand-in VMs of known CPU use (one spinning a CPU, one idle, one vCPU each on a
+    /// Three stand-in VMs of known CPU use (two spinning a CPU each, one idle, one vCPU each on a
     /// 2-CPU host) and a stand-in meter following the known curve of the real load: the metered
     /// shares add up to the meter, the idle power splits by vCPUs, and the power above idle goes
-    /// to the VM that uses the CPU.
+    /// to the VMs that use the CPU, split as their CPU times.
     @Test("the metered share: VMs + host own = measured; static by vCPUs; dynamic to the VM that spins; the observed ratio")
     func meteredShare() async throws {
         let directory = try TemporaryDirectory()
@@ -123,6 +123,9 @@ struct HostEndToEndTests {
         let idleName = "\(EndToEnd.prefix)-share-idle"
         let busy = try Self.spinner(in: directory.path, name: busyName)
         defer { busy.signal(SIGKILL) }
+        let secondName = "\(EndToEnd.prefix)-share-busy2"
+        let second = try Self.spinner(in: directory.path, name: secondName)
+        defer { second.signal(SIGKILL) }
         let idle = try ChildProcess(
             idleName, executable: try StandIn.build(in: directory.path),
             arguments: ["-name", "guest=\(idleName),debug-threads=on", "-smp", "1", "-m", "64", "-display", "none", "-nodefaults"],
@@ -149,9 +152,10 @@ struct HostEndToEndTests {
             (attribution["vms"] as? [[String: Any]])?.first { $0["vm"] as? String == name }
         }
         var share: [String: Any] = [:]
-        try await agent.waitFor("both stand-in VMs in /host's attribution, the spinner busy", seconds: 90) {
+        try await agent.waitFor("the three stand-in VMs in /host's attribution, the spinners busy", seconds: 90) {
             share = await attribution()
             return vm(idleName, in: share) != nil && (vm(busyName, in: share)?["cpu_usage"] as? Double ?? 0) > 5
+                && (vm(secondName, in: share)?["cpu_usage"] as? Double ?? 0) > 5
         }
         // From here on every meter reading attributes to both VMs: the minutes from now are metered.
         let meteredFrom = Date().timeIntervalSince1970.rounded(.up)
@@ -187,7 +191,13 @@ struct HostEndToEndTests {
         #expect(
             busyDynamic >= pool * busyCPU / (100 * cpus) * 0.999 && busyDynamic <= pool * 1.000001,
             "spinner at \(busyCPU) % of a CPU: \(busyDynamic) W of \(pool) W")
-        // Split as the CPU times: between the two VMs, in proportion to their CPU use.
+        // Split as the CPU times: between the VMs, in proportion to their CPU use (the two spinners
+        // always, the idle one when it used any), and the spinners together never more than the pool.
+        let secondShare = try #require(vm(secondName, in: share))
+        let secondDynamic = try #require(secondShare["attributed_dynamic_power_watts"] as? Double)
+        let secondCPU = try #require(secondShare["cpu_usage"] as? Double)
+        #expect(abs(secondDynamic / busyDynamic - secondCPU / busyCPU) < 1e-6, "\(secondDynamic) / \(busyDynamic) W, \(secondCPU) / \(busyCPU) %")
+        #expect(busyDynamic + secondDynamic <= pool * 1.000001)
         if idleCPU > 0 {
             #expect(abs(idleDynamic / busyDynamic - idleCPU / busyCPU) < 1e-6)
         }
