@@ -41,7 +41,7 @@ extension FleetReplicator {
                     .real(vm.firstSeenUnixSeconds), .real(vm.lastSeenUnixSeconds), .real(totals.energyJoules), .real(totals.staticJoules),
                     .real(totals.dynamicJoules), .real(totals.carbonGrams), .real(totals.cpuSeconds), .real(totals.runningSeconds),
                     .real(totals.reconstructedJoules), .real(totals.embodiedGrams), .real(totals.attributedJoules),
-                    .real(totals.attributedJoules == nil ? nil : totals.attributedSeconds),
+                    .real(totals.storedAttributedSeconds),
                 ]
             },
             connection

@@ -20,6 +20,11 @@ public struct AccountAmount: Sendable, Equatable {
     /// ``runningSeconds``, how much of the VM's time has a measured share (an agent's absence, a
     /// meter that failed, have none); 0 when ``attributedJoules`` is nil.
     public var attributedSeconds = 0.0
+
+    /// ``attributedSeconds`` as a row stores it: nil with ``attributedJoules``.
+    public var storedAttributedSeconds: Double? {
+        attributedJoules == nil ? nil : attributedSeconds
+    }
     /// Seconds the VM's domain was active (running or paused) in the registry: the time its static
     /// power and embodied share were counted over.
     public var runningSeconds = 0.0

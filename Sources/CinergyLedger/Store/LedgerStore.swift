@@ -535,7 +535,7 @@ public final class LedgerStore: Sendable {
         vm.bind(checkpoint?.unixSeconds)
         vm.bind(total.embodiedGrams)
         vm.bind(total.attributedJoules)
-        vm.bind(total.attributedJoules == nil ? nil : total.attributedSeconds)
+        vm.bind(total.storedAttributedSeconds)
     }
 
     private static func upsertBucket(
@@ -555,7 +555,7 @@ public final class LedgerStore: Sendable {
         bucket.bind(amount.reconstructedJoules)
         bucket.bind(amount.embodiedGrams)
         bucket.bind(amount.attributedJoules)
-        bucket.bind(amount.attributedJoules == nil ? nil : amount.attributedSeconds)
+        bucket.bind(amount.storedAttributedSeconds)
         bucket.bind(capSeconds)
         _ = try bucket.run(db)
     }

@@ -41,10 +41,7 @@ struct LedgerAttributedEndToEndTests {
         )
         defer { meter.signal(SIGKILL) }
         let name = "\(EndToEnd.prefix)-attr-gap"
-        let spinner = try ChildProcess(
-            name, executable: try StandIn.build(in: directory.path),
-            arguments: ["-name", "guest=\(name),debug-threads=on", "-smp", "1", "-m", "64", "-display", "none", "-nodefaults"]
-        )
+        let spinner = try HostEndToEndTests.spinner(in: directory.path, name: name)
         defer { spinner.signal(SIGKILL) }
         let database = directory.path + "/state/ledger.sqlite"
         let env = EndToEnd.env.merging([
